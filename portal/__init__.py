@@ -1,0 +1,65 @@
+"""Education continuity and credential recognition portal."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from portal.config import STATIC_DIR, TEMPLATES_DIR, load_config
+from portal.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, hooks."""
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+        instance_relative_config=False,
+    )
+    app.config.update(load_config(overrides))
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.auth.services import load_session_user
+    from portal.i18n.services import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(TEMPLATES_DIR.parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # the server-side session is the authority
+    login_manager.user_loader(load_session_user)
+    import portal.models  # noqa: F401 - every model registered before first use
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
+    from portal.i18n.views import bp as i18n_bp
+
+    for bp in (dashboard_bp, auth_bp, i18n_bp, admin_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def register_hooks(app: Flask) -> None:
+    from portal.cli import register_cli
+    from portal.core.errors import register_errors
+    from portal.core.security import register_security
+    from portal.i18n.services import register_template_helpers
+
+    register_security(app)
+    register_errors(app)
+    register_template_helpers(app)
+    register_cli(app)
+    logging.getLogger("portal").setLevel(logging.INFO)

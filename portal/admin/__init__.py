@@ -1,0 +1,1 @@
+"""System administration: schools and user accounts."""

@@ -1,0 +1,1 @@
+"""Accounts, roles, server-side sessions, login throttling and API tokens."""

@@ -1,0 +1,81 @@
+"""Localised HTML error pages and one JSON error shape for the API."""
+
+from __future__ import annotations
+
+import traceback
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check what you sent.")),
+    401: (_l("Sign-in required"), _l("Please sign in to continue.")),
+    403: (_l("Not allowed"), _l("Your account is not allowed to do this.")),
+    404: (_l("Not found"), _l("There is nothing at this address, or you cannot see it.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("Someone changed this in the meantime. Reload and try again.")),
+    413: (_l("Too large"), _l("What you sent is larger than the portal accepts.")),
+    415: (_l("Unsupported type"), _l("This address expects a different content type.")),
+    422: (_l("Invalid input"), _l("Some of what you sent is not valid.")),
+    429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged.")),
+}
+CSRF_MESSAGE = _l(
+    "The form expired or did not come from this site. Go back, reload the page and try again."
+)
+API_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+def wants_json() -> bool:
+    """Tell whether the request is an API call that expects the JSON error shape."""
+    return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
+
+
+def api_error(status: int, code: str, message: str, details: object | None = None):
+    """Return the API's single error shape."""
+    body: dict = {"error": {"code": code, "message": message}}
+    if details is not None:
+        body["error"]["details"] = details
+    return jsonify(body), status
+
+
+def register_errors(app: Flask) -> None:
+    """Render every HTTP error as a localised page, or as JSON under /api/."""
+
+    def render(status: int, detail: str | None = None):
+        title, text = MESSAGES.get(status, MESSAGES[500])
+        if wants_json():
+            return api_error(status, API_CODES.get(status, "error"), str(detail or text))
+        return render_template(
+            "errors/error.html", status=status, title=title, text=detail or text
+        ), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_err):
+        return render(400, str(CSRF_MESSAGE))
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        return render(err.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        # Frames only, never the message: database errors quote the values they refused.
+        app.logger.error(
+            "unhandled %s in %s (request %s)\n%s",
+            type(err).__name__,
+            request.endpoint,
+            g.get("request_id"),
+            "".join(traceback.format_tb(err.__traceback__)),
+        )
+        db.session.rollback()
+        return render(InternalServerError.code)

@@ -1,0 +1,78 @@
+"""Security headers on every response, the CSRF guard and request ids."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from portal.extensions import csrf
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+def _csrf_exempt() -> bool:
+    # Token-authenticated API calls carry no cookie-based authority, so CSRF cannot ride
+    # on them; every other unsafe request, cookie-authenticated JSON included, is checked.
+    view = request.endpoint or ""
+    if view.startswith("api.") and request.headers.get("Authorization", "").startswith("Bearer "):
+        return True
+    return view in PUBLIC_UNSAFE_ENDPOINTS
+
+
+# Unauthenticated endpoints whose POST changes nothing on the server (e.g. verification).
+PUBLIC_UNSAFE_ENDPOINTS: set[str] = set()
+
+
+def register_security(app: Flask) -> None:
+    """Install request ids, the CSRF guard and the response headers."""
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = secrets.token_hex(8)
+
+    @app.before_request
+    def _csrf_guard() -> None:
+        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and not _csrf_exempt():
+            csrf.protect()
+
+    @app.before_request
+    def _audit_actor() -> None:
+        if current_user.is_authenticated:
+            g.audit_actor = current_user._get_current_object()
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h["X-Content-Type-Options"] = "nosniff"
+        h["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        h["X-Frame-Options"] = "DENY"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        if app.config["PORTAL_ENV"] == "production" or app.config["SESSION_COOKIE_SECURE"]:
+            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if g.get("request_id"):
+            h["X-Request-ID"] = g.request_id
+        authenticated = current_user.is_authenticated or g.get("api_user") is not None
+        if authenticated or response.mimetype in {"text/html", "application/json"}:
+            # Pages that can show personal data must never land in a shared cache.
+            h["Cache-Control"] = "no-store"
+            h["Pragma"] = "no-cache"
+        if "Set-Cookie" in h or authenticated:
+            h.add("Vary", "Cookie")
+        return response

@@ -1,0 +1,1 @@
+"""Demo data for trying the portal (never in production)."""

@@ -1,0 +1,1 @@
+"""Languages: the locale registry, locale negotiation and the language switcher."""

@@ -1,0 +1,1 @@
+"""Education authorities (jurisdictions) and schools."""
