@@ -39,11 +39,15 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# pytest exits 5 when it collected nothing: a run that tested nothing must not pass.
+PYTEST_RUN = $(BIN)/pytest $(PYTEST_ARGS) || { s=$$?; [ $$s -ne 5 ] || echo "pytest collected no tests"; exit $$s; }
+
 test: $(STAMP) translations lint
-	PORTAL_TEST_DB=sqlite $(BIN)/pytest
+	@echo "== test suite on SQLite"
+	PORTAL_TEST_DB=sqlite $(PYTEST_RUN)
 	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
-	  echo "== again on $$PORTAL_TEST_DATABASE_URL =="; \
-	  PORTAL_TEST_DB="$$PORTAL_TEST_DATABASE_URL" $(BIN)/pytest; \
+	  echo "== test suite on $$PORTAL_TEST_DATABASE_URL"; \
+	  PORTAL_TEST_DB="$$PORTAL_TEST_DATABASE_URL" $(PYTEST_RUN); \
 	fi
 
 i18n-extract: $(STAMP)

@@ -30,7 +30,9 @@ def register_extensions(app: Flask) -> None:
     from portal.i18n.services import select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(TEMPLATES_DIR.parent / "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(TEMPLATES_DIR.parent / "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -84,12 +84,25 @@ def database_url(migrated_template, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(_base_overrides(tmp_path, database_url))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app_factory(database_url, tmp_path):
+    """Return a function building apps on the test database; their engines close at teardown."""
+    made = []
+
+    def _make(**overrides):
+        app = create_app({**_base_overrides(tmp_path, database_url), **overrides})
+        made.append(app)
+        return app
+
+    yield _make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
 
 
 @pytest.fixture
@@ -113,9 +126,7 @@ def csrf_token(client, path: str = "/login") -> str:
 def sign_in(client, email: str, password: str = PASSWORD):
     """Post the login form and return the response."""
     token = csrf_token(client, "/login")
-    return client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
 @pytest.fixture

@@ -26,11 +26,25 @@ def make_school(name: str, jurisdiction: Jurisdiction, city: str = "") -> School
     return s
 
 
-def make_user(email: str, role: str, *, school: School | None = None,
-              jurisdiction: Jurisdiction | None = None, password: str = PASSWORD,
-              locale: str | None = None, name: str = "Test User") -> User:
-    u = User(email=email, display_name=name, role=role, school=school,
-             jurisdiction=jurisdiction, password_hash=hash_password(password), locale=locale)
+def make_user(
+    email: str,
+    role: str,
+    *,
+    school: School | None = None,
+    jurisdiction: Jurisdiction | None = None,
+    password: str = PASSWORD,
+    locale: str | None = None,
+    name: str = "Test User",
+) -> User:
+    u = User(
+        email=email,
+        display_name=name,
+        role=role,
+        school=school,
+        jurisdiction=jurisdiction,
+        password_hash=hash_password(password),
+        locale=locale,
+    )
     db.session.add(u)
     db.session.flush()
     return u
@@ -51,10 +65,12 @@ def build_world() -> World:
     world = World()
     accounts = {
         "system_admin": make_user("sysadmin@test.example", "system_admin"),
-        "ministry_official": make_user("ministry@test.example", "ministry_official",
-                                       jurisdiction=nw),
-        "ministry_other": make_user("ministry-by@test.example", "ministry_official",
-                                    jurisdiction=by),
+        "ministry_official": make_user(
+            "ministry@test.example", "ministry_official", jurisdiction=nw
+        ),
+        "ministry_other": make_user(
+            "ministry-by@test.example", "ministry_official", jurisdiction=by
+        ),
         "school_admin": make_user("school-a@test.example", "school_admin", school=school_a),
         "school_admin_b": make_user("school-b@test.example", "school_admin", school=school_b),
         "guardian": make_user("guardian@test.example", "guardian"),

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.auth.domain import Role
 from portal.auth.forms import StrongPassword
+from portal.core.forms import choices
 
 ROLE_LABELS = {
     Role.SYSTEM_ADMIN: _l("System administrator"),
@@ -29,7 +30,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(
-        _l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()]
+        _l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items())
     )
     school = SelectField(_l("School (school administrators)"), validators=[Optional()])
     jurisdiction = SelectField(

@@ -87,9 +87,9 @@ def save_user(user: User | None, data: UserInput) -> User:
     role = Role(data.role)
     email = normalise_email(data.email)
     clash = db.session.scalar(
-        select(func.count()).select_from(User).where(
-            User.email == email, User.id != (user.id if user else -1)
-        )
+        select(func.count())
+        .select_from(User)
+        .where(User.email == email, User.id != (user.id if user else -1))
     )
     if clash:
         raise AdminError("email", "email_taken")
@@ -123,6 +123,10 @@ def save_user(user: User | None, data: UserInput) -> User:
     db.session.flush()
     if not created and (not data.active or "role" in changed or "password" in changed):
         revoke_all_sessions(user, "disabled" if not data.active else "account_changed")
-    record("user.created" if created else "user.updated", "user", user.public_id,
-           details={"fields": sorted(changed)})
+    record(
+        "user.created" if created else "user.updated",
+        "user",
+        user.public_id,
+        details={"fields": sorted(changed)},
+    )
     return user

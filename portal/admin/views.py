@@ -10,6 +10,7 @@ from portal.admin import services
 from portal.admin.forms import ROLE_LABELS, SchoolForm, UserForm
 from portal.auth.access import roles_required
 from portal.auth.domain import Role
+from portal.core.forms import choices
 from portal.extensions import db
 from portal.i18n.services import current_locale_info
 
@@ -27,8 +28,8 @@ ERRORS = {
 
 def _jurisdiction_choices(blank: bool) -> list[tuple[str, str]]:
     locale = current_locale_info().code
-    choices = [(j.code, f"{j.code} — {j.name(locale)}") for j in services.list_jurisdictions()]
-    return [("", "—")] + choices if blank else choices
+    pairs = [(j.code, f"{j.code} — {j.name(locale)}") for j in services.list_jurisdictions()]
+    return choices([("", "—"), *pairs] if blank else pairs)
 
 
 @bp.get("/schools")
@@ -50,8 +51,9 @@ def school_form(public_id: str | None = None):
         form.jurisdiction.data = school.jurisdiction.code
     if form.validate_on_submit():
         try:
-            services.save_school(school, form.name.data, form.city.data or "",
-                                 form.jurisdiction.data)
+            services.save_school(
+                school, form.name.data, form.city.data or "", form.jurisdiction.data
+            )
         except services.AdminError as err:
             getattr(form, err.field).errors.append(str(ERRORS[err.code]))
         else:
@@ -76,9 +78,9 @@ def user_form(public_id: str | None = None):
     if public_id is not None:
         user = services.get_user(public_id) or abort(404)
     form = UserForm(obj=user)
-    form.school.choices = [("", "—")] + [
-        (s.public_id, s.name) for s in services.list_schools()
-    ]
+    form.school.choices = choices(
+        [("", "—"), *((s.public_id, s.name) for s in services.list_schools())]
+    )
     form.jurisdiction.choices = _jurisdiction_choices(blank=True)
     if user is not None and not form.is_submitted():
         form.school.data = user.school.public_id if user.school else ""

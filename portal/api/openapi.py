@@ -46,7 +46,7 @@ def spec(server_url: str) -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "Authenticate with a personal token: `Authorization: Bearer lp_...`. "
-                "Errors always have the shape {\"error\": {\"code\", \"message\"}}."
+                'Errors always have the shape {"error": {"code", "message"}}.'
             ),
         },
         "servers": [{"url": server_url}],

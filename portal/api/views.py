@@ -47,7 +47,9 @@ document(
                 "responses": {
                     "200": {
                         "description": "The account",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Me"}}
+                        },
                     },
                     **error_responses(401),
                 },

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-TOKEN_PREFIX = "lp_"
+TOKEN_PREFIX = "lp_"  # noqa: S105 - a public prefix, not a secret
 
 
 class Role(StrEnum):

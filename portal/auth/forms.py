@@ -8,6 +8,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.passwords import MAX_LENGTH, password_problems
+from portal.core.forms import choices
 
 PASSWORD_MESSAGES = {
     "too_short": _l("Use at least 12 characters."),
@@ -55,7 +56,7 @@ class ApiTokenForm(FlaskForm):
     name = StringField(
         _l("Name (what the token is for)"), validators=[DataRequired(), Length(max=80)]
     )
-    expires = SelectField(_l("Expires after"), choices=EXPIRY_CHOICES, default="90")
+    expires = SelectField(_l("Expires after"), choices=choices(EXPIRY_CHOICES), default="90")
     submit = SubmitField(_l("Create token"))
 
 

@@ -13,10 +13,26 @@ MAX_LENGTH = 256
 # The most common passwords of public breach corpora that satisfy a 12-character minimum.
 COMMON = frozenset(
     {
-        "123456789012", "1234567890123", "password1234", "password12345", "passwordpassword",
-        "qwertyuiop12", "qwertyuiopas", "iloveyou1234", "aaaaaaaaaaaa", "111111111111",
-        "abcdefghijkl", "abc123456789", "welcome12345", "letmein12345", "administrator",
-        "changeme1234", "qwerty123456", "000000000000", "football1234", "princess1234",
+        "123456789012",
+        "1234567890123",
+        "password1234",
+        "password12345",
+        "passwordpassword",
+        "qwertyuiop12",
+        "qwertyuiopas",
+        "iloveyou1234",
+        "aaaaaaaaaaaa",
+        "111111111111",
+        "abcdefghijkl",
+        "abc123456789",
+        "welcome12345",
+        "letmein12345",
+        "administrator",
+        "changeme1234",
+        "qwerty123456",
+        "000000000000",
+        "football1234",
+        "princess1234",
     }
 )
 

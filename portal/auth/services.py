@@ -72,8 +72,13 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         burn_verification_time(password)
-        record("auth.login_failed", "user", user.public_id if user else None, actor=user,
-               details={"reason": "unknown_or_disabled"})
+        record(
+            "auth.login_failed",
+            "user",
+            user.public_id if user else None,
+            actor=user,
+            details={"reason": "unknown_or_disabled"},
+        )
         db.session.commit()
         return None
     if not _reserve_attempt(user, now):
@@ -85,7 +90,9 @@ def authenticate(email: str, password: str) -> User | None:
 
     if verify_password(user.password_hash, password):
         db.session.execute(
-            update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None)
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=0, locked_until=None)
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(user)
@@ -106,8 +113,13 @@ def authenticate(email: str, password: str) -> User | None:
     )
     db.session.refresh(user)
     locked = is_locked(user.locked_until, now)
-    record("auth.login_failed", "user", user.public_id, actor=user,
-           details={"reason": "wrong_password", "locked": locked})
+    record(
+        "auth.login_failed",
+        "user",
+        user.public_id,
+        actor=user,
+        details={"reason": "wrong_password", "locked": locked},
+    )
     db.session.commit()
     return None
 
@@ -189,8 +201,9 @@ def set_locale(user: User, locale: str) -> None:
     """Remember the user's language on their profile."""
     if user.locale != locale:
         user.locale = locale
-        record("user.locale_changed", "user", user.public_id, actor=user,
-               details={"locale": locale})
+        record(
+            "user.locale_changed", "user", user.public_id, actor=user, details={"locale": locale}
+        )
 
 
 # --- API tokens ---------------------------------------------------------------

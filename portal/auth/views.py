@@ -107,8 +107,8 @@ def create_token():
             confirm_form=ConfirmForm(),
             now=utcnow(),
         ), 400
-    expires = None if form.expires.data == "never" else utcnow() + timedelta(
-        days=int(form.expires.data)
+    expires = (
+        None if form.expires.data == "never" else utcnow() + timedelta(days=int(form.expires.data))
     )
     token, secret = services.create_api_token(current_user, form.name.data, expires)
     db.session.commit()

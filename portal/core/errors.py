@@ -12,7 +12,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from portal.extensions import db
 
 MESSAGES = {
-    400: (_l("Bad request"), _l("The request could not be understood. Please check what you sent.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please check what you sent."),
+    ),
     401: (_l("Sign-in required"), _l("Please sign in to continue.")),
     403: (_l("Not allowed"), _l("Your account is not allowed to do this.")),
     404: (_l("Not found"), _l("There is nothing at this address, or you cannot see it.")),
@@ -28,9 +31,16 @@ CSRF_MESSAGE = _l(
     "The form expired or did not come from this site. Go back, reload the page and try again."
 )
 API_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
     500: "internal_error",
 }
 
@@ -69,6 +79,8 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", True):
+            raise err  # a test should see the real failure, not a polite 500 page
         # Frames only, never the message: database errors quote the values they refused.
         app.logger.error(
             "unhandled %s in %s (request %s)\n%s",

@@ -34,14 +34,16 @@ DEMO_SCHOOLS = {
 }
 DEMO_ACCOUNTS = (
     DemoAccount("sysadmin@demo.example", "Sam Admin", Role.SYSTEM_ADMIN),
-    DemoAccount("ministry@demo.example", "Marta Ministerium", Role.MINISTRY_OFFICIAL,
-                jurisdiction="DE-NW"),
-    DemoAccount("ministry2@demo.example", "Jonas Referat", Role.MINISTRY_OFFICIAL,
-                jurisdiction="DE-NW"),
-    DemoAccount("school-a@demo.example", "Aylin Schulleitung", Role.SCHOOL_ADMIN,
-                school="school-a"),
-    DemoAccount("school-b@demo.example", "Bernd Sekretariat", Role.SCHOOL_ADMIN,
-                school="school-b"),
+    DemoAccount(
+        "ministry@demo.example", "Marta Ministerium", Role.MINISTRY_OFFICIAL, jurisdiction="DE-NW"
+    ),
+    DemoAccount(
+        "ministry2@demo.example", "Jonas Referat", Role.MINISTRY_OFFICIAL, jurisdiction="DE-NW"
+    ),
+    DemoAccount(
+        "school-a@demo.example", "Aylin Schulleitung", Role.SCHOOL_ADMIN, school="school-a"
+    ),
+    DemoAccount("school-b@demo.example", "Bernd Sekretariat", Role.SCHOOL_ADMIN, school="school-b"),
     DemoAccount("guardian@demo.example", "Rania (guardian)", Role.GUARDIAN),
 )
 

@@ -43,9 +43,7 @@ def is_supported(code: str | None) -> bool:
     return bool(code) and code in _BY_CODE
 
 
-def negotiated_locale(
-    explicit: str | None, profile: str | None, accepted: Iterable[str]
-) -> str:
+def negotiated_locale(explicit: str | None, profile: str | None, accepted: Iterable[str]) -> str:
     """Pick the locale: explicit choice, then the user's profile, then Accept-Language, then en."""
     for candidate in (explicit, profile):
         if is_supported(candidate):

@@ -43,7 +43,5 @@ def register_template_helpers(app: Flask) -> None:
         return {"LOCALES": LOCALES, "current_locale": current_locale_info()}
 
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = (
-        lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
-    )
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else ""

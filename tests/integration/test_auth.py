@@ -8,8 +8,8 @@ from http.cookies import SimpleCookie
 
 import pytest
 from argon2 import Parameters
-from argon2.profiles import RFC_9106_LOW_MEMORY
 from argon2._utils import extract_parameters
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlalchemy import func, select, update
 
 from portal.audit.models import AuditEntry
@@ -62,7 +62,8 @@ def test_login_lock_expires_after_fifteen_minutes(app, world):
         sign_in(app.test_client(), email, "wrong-password-123")
     with app.app_context():
         db.session.execute(
-            update(User).where(User.email == email)
+            update(User)
+            .where(User.email == email)
             .values(locked_until=utcnow() - timedelta(seconds=1))
         )
         db.session.commit()
@@ -117,8 +118,12 @@ def test_password_change_rejects_weak_password(login_as):
     c = login_as("guardian")
     r = c.post(
         "/account/password",
-        data={"current": PASSWORD, "new": "short", "confirm": "short",
-              "csrf_token": csrf_token(c, "/account/password")},
+        data={
+            "current": PASSWORD,
+            "new": "short",
+            "confirm": "short",
+            "csrf_token": csrf_token(c, "/account/password"),
+        },
     )
     assert r.status_code == 400
     assert "Use at least 12 characters." in r.get_data(as_text=True)
@@ -128,10 +133,17 @@ def test_disabling_account_ends_its_sessions(app, login_as, world):
     victim = login_as("school_admin_b")
     admin = login_as("system_admin")
     path = f"/admin/users/{world.ids['school_admin_b']}"
-    r = admin.post(path, data={
-        "email": world.emails["school_admin_b"], "display_name": "B", "role": "school_admin",
-        "school": world.ids["school_b"], "jurisdiction": "", "csrf_token": csrf_token(admin, path),
-    })  # "active" unchecked
+    r = admin.post(
+        path,
+        data={
+            "email": world.emails["school_admin_b"],
+            "display_name": "B",
+            "role": "school_admin",
+            "school": world.ids["school_b"],
+            "jurisdiction": "",
+            "csrf_token": csrf_token(admin, path),
+        },
+    )  # "active" unchecked
     assert r.status_code == 302
     assert victim.get("/home").status_code == 302
     assert sign_in(app.test_client(), world.emails["school_admin_b"]).status_code == 401
@@ -173,18 +185,17 @@ def test_session_cookie_flags_in_development(login_as, app):
     assert cookie["path"] == "/"
 
 
-def test_session_cookie_secure_host_prefixed_in_secure_mode(database_url, tmp_path, world):
-    from portal import create_app
-    from tests.conftest import _base_overrides
-
-    app = create_app({**_base_overrides(tmp_path, database_url), "SESSION_COOKIE_SECURE": True,
-                      "SESSION_COOKIE_NAME": "__Host-portal"})
+def test_session_cookie_secure_host_prefixed_in_secure_mode(app_factory, world):
+    app = app_factory(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_NAME="__Host-portal")
     c = app.test_client()
     html = c.get("/login", base_url="https://localhost").get_data(as_text=True)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
-    r = c.post("/login", data={"email": "guardian@test.example", "password": PASSWORD,
-                               "csrf_token": token}, headers={"Referer": "https://localhost/login"},
-               base_url="https://localhost")
+    r = c.post(
+        "/login",
+        data={"email": "guardian@test.example", "password": PASSWORD, "csrf_token": token},
+        headers={"Referer": "https://localhost/login"},
+        base_url="https://localhost",
+    )
     assert r.status_code == 302
     cookie = SimpleCookie(r.headers["Set-Cookie"])["__Host-portal"]
     assert cookie["secure"] is True and cookie["httponly"] is True
