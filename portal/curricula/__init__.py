@@ -1,0 +1,1 @@
+"""Education systems, grade equivalence and mark conversion."""
