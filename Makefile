@@ -25,6 +25,7 @@ translations: $(STAMP)
 
 db: $(STAMP) translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask portal load-reference
 	$(BIN)/flask portal seed-demo
 
 run: db

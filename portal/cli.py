@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -66,3 +67,23 @@ def create_token_command(email: str, name: str, days: int | None) -> None:
 def register_cli(app: Flask) -> None:
     """Attach the command group to the app."""
     app.cli.add_command(portal_cli)
+
+
+@portal_cli.command("load-reference")
+@click.option(
+    "--data-dir", type=click.Path(exists=True, file_okay=False), default=None,
+    help="Folder with sources.json, systems/ and tables/ (default: the shipped data).",
+)
+def load_reference_command(data_dir: str | None) -> None:
+    """Load education systems, sources and seed equivalency tables (idempotent)."""
+    from portal.curricula.loader import ReferenceDataError, load_reference
+
+    try:
+        report = load_reference(Path(data_dir) if data_dir else None)
+    except ReferenceDataError as err:
+        db.session.rollback()
+        raise click.ClickException(f"nothing loaded: {err}") from err
+    db.session.commit()
+    click.echo(f"reference data loaded: {report.summary()}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
