@@ -50,6 +50,31 @@ def _migrate(url: str, instance_dir: Path) -> None:
         db.engine.dispose()
 
 
+def _load_reference(url: str, instance_dir: Path) -> None:
+    from portal.curricula.loader import load_reference
+
+    app = create_app(_base_overrides(instance_dir, url))
+    with app.app_context():
+        load_reference()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def reference_template(migrated_template, tmp_path_factory):
+    """A copy of the migrated SQLite template with the shipped reference data loaded."""
+    if IS_POSTGRES:
+        return None
+    root = tmp_path_factory.mktemp("refdb")
+    template = root / "reference.db"
+    shutil.copyfile(migrated_template, template)
+    _load_reference(f"sqlite:///{template}", root)
+    with closing(sqlite3.connect(template)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return str(template)
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory):
     """Run the migrations once per session; tests start from a copy (SQLite) or a truncate."""
@@ -70,17 +95,28 @@ def migrated_template(tmp_path_factory):
 
 
 @pytest.fixture
-def database_url(migrated_template, tmp_path):
+def database_url(request, migrated_template, tmp_path):
+    """A clean migrated database; with the shipped reference data if the test asks for it."""
+    with_reference = "reference" in request.fixturenames
     if IS_POSTGRES:
         engine = create_engine(TEST_DB)
         tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         engine.dispose()
+        if with_reference:
+            _load_reference(TEST_DB, tmp_path)
         return TEST_DB
+    source = request.getfixturevalue("reference_template") if with_reference else migrated_template
     target = tmp_path / "portal.db"
-    shutil.copyfile(migrated_template, target)
+    shutil.copyfile(source, target)
     return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def reference():
+    """Request this fixture to start from the shipped reference data (systems, tables)."""
+    return True
 
 
 @pytest.fixture
@@ -150,3 +186,17 @@ def login_as(app, world):
         return client
 
     return _login
+
+
+@pytest.fixture
+def bearer(app, world):
+    """Return a function giving Authorization headers with a fresh token for a role."""
+    from portal.auth.services import create_api_token, find_user_by_email
+
+    def _headers(role: str) -> dict[str, str]:
+        with app.app_context():
+            _token, secret = create_api_token(find_user_by_email(world.emails[role]), "t", None)
+            db.session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return _headers

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.extensions import db
@@ -13,6 +15,10 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_jurisdiction(code: str, name: str | None = None) -> Jurisdiction:
+    """Return the jurisdiction, creating it unless the reference data already has it."""
+    found = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if found is not None:
+        return found
     j = Jurisdiction(code=code, country=code[:2], names={"en": name or code}, authority={})
     db.session.add(j)
     db.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 
 from portal.extensions import csrf
@@ -26,12 +26,13 @@ CSP = "; ".join(
 
 
 def _csrf_exempt() -> bool:
-    # Token-authenticated API calls carry no cookie-based authority, so CSRF cannot ride
-    # on them; every other unsafe request, cookie-authenticated JSON included, is checked.
-    view = request.endpoint or ""
-    if view.startswith("api.") and request.headers.get("Authorization", "").startswith("Bearer "):
+    # Token-only API routes never read the session cookie, so a forged cross-site request
+    # carries no authority there; every other unsafe request, cookie-authenticated JSON
+    # included, must carry a CSRF token.
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "token_only", False):
         return True
-    return view in PUBLIC_UNSAFE_ENDPOINTS
+    return (request.endpoint or "") in PUBLIC_UNSAFE_ENDPOINTS
 
 
 # Unauthenticated endpoints whose POST changes nothing on the server (e.g. verification).

@@ -104,7 +104,11 @@ def _load_sources(content: dict, report: LoadReport) -> None:
     existing = {s.key: s for s in db.session.scalars(select(Source))}
     for key, item in sorted(content.items()):
         row = existing.get(key)
-        values = {"title": item["title"], "url": item.get("url"), "publisher": item.get("publisher")}
+        values = {
+            "title": item["title"],
+            "url": item.get("url"),
+            "publisher": item.get("publisher"),
+        }
         if row is None:
             db.session.add(Source(key=key, **values))
             report.created["source"] += 1
@@ -138,11 +142,11 @@ def _load_system_file(content: dict, report: LoadReport) -> list[EducationSystem
     return [_load_version(jurisdiction, v, report) for v in content["versions"]]
 
 
-def _validate_version(code: str, spec: dict) -> None:
-    """Build the domain object once: it enforces contiguous indices, ISCED order, age rule."""
+def spec_to_domain(code: str, spec: dict) -> domain.SystemVersion:
+    """Build the domain object of a version spec; it enforces indices, ISCED order, age rule."""
     rule = spec["age_rule"]
     try:
-        domain.SystemVersion(
+        return domain.SystemVersion(
             jurisdiction=code,
             version=spec["version"],
             valid_from=_d(spec["valid_from"]),
@@ -154,6 +158,8 @@ def _validate_version(code: str, spec: dict) -> None:
                     isced_level=g["isced_level"],
                     intended_age=g.get("intended_age"),
                     labels=g["labels"],
+                    programme=g.get("programme", ""),
+                    certificate_at_end=g.get("certificate_at_end"),
                 )
                 for g in spec["grades"]
             ),
@@ -164,6 +170,7 @@ def _validate_version(code: str, spec: dict) -> None:
                 months=rule.get("months"),
             ),
             school_year_start=spec["school_year_start"]["month_day"],
+            provisional=spec["status"] != "approved" or rule.get("status") == "provisional",
         )
     except domain.CurriculumError as err:
         raise ReferenceDataError(f"{spec['version']}: {err}") from err
@@ -172,7 +179,7 @@ def _validate_version(code: str, spec: dict) -> None:
 def _load_version(
     jurisdiction: Jurisdiction, spec: dict, report: LoadReport
 ) -> EducationSystemVersion:
-    _validate_version(jurisdiction.code, spec)
+    spec_to_domain(jurisdiction.code, spec)
     digest = canonical_hash({"jurisdiction": jurisdiction.code, **spec})
     row = db.session.scalar(
         select(EducationSystemVersion).where(EducationSystemVersion.code == spec["version"])
@@ -301,9 +308,7 @@ def table_content(spec: dict) -> dict:
     }
 
 
-def _load_table(
-    spec: dict, systems: dict[str, EducationSystemVersion], report: LoadReport
-) -> None:
+def _load_table(spec: dict, systems: dict[str, EducationSystemVersion], report: LoadReport) -> None:
     content = table_content(spec)
     digest = canonical_hash(content)
     row = db.session.scalar(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -19,7 +19,10 @@ def select_locale() -> str:
     else:
         explicit = session.get(SESSION_KEY)
     profile = None
-    if current_user and current_user.is_authenticated:
+    api_user = g.get("api_user")
+    if api_user is not None:
+        profile = api_user.locale
+    elif current_user and current_user.is_authenticated:
         profile = current_user.locale
     accepted = [tag for tag, _q in request.accept_languages]
     return negotiated_locale(explicit, profile, accepted)
