@@ -1,0 +1,1 @@
+"""Pure helpers shared by several features (no Flask, no database)."""
