@@ -1,0 +1,1 @@
+"""Learners: identity, prior studies, assessments, enrolments, transfers and family access."""
