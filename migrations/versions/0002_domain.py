@@ -1,8 +1,8 @@
-"""learners, placement, passports
+"""reference data, learners, placement, passports
 
-Revision ID: 0003_learners_placement_passports
-Revises: 0002_curricula
-Create Date: 2026-11-28 15:47:19.569055
+Revision ID: 0002_domain
+Revises: 0001_foundation
+Create Date: 2026-11-28 15:47:37.877699
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_learners_placement_passports'
-down_revision = '0002_curricula'
+revision = '0002_domain'
+down_revision = '0001_foundation'
 branch_labels = None
 depends_on = None
 
@@ -27,6 +27,81 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cached_status_lists')),
     sa.UniqueConstraint('url', name=op.f('uq_cached_status_lists_url'))
     )
+    op.create_table('sources',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=400), nullable=False),
+    sa.Column('url', sa.String(length=800), nullable=True),
+    sa.Column('publisher', sa.String(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sources')),
+    sa.UniqueConstraint('key', name=op.f('uq_sources_key'))
+    )
+    op.create_table('system_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('labels', sa.JSON(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('note', sa.String(length=2000), nullable=False),
+    sa.Column('age_rule', sa.JSON(), nullable=False),
+    sa.Column('school_year_start', sa.JSON(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.CheckConstraint("status IN ('provisional', 'approved')", name=op.f('ck_system_versions_status_known')),
+    sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdictions.id'], name=op.f('fk_system_versions_jurisdiction_id_jurisdictions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_system_versions')),
+    sa.UniqueConstraint('code', name=op.f('uq_system_versions_code'))
+    )
+    with op.batch_alter_table('system_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_system_versions_jurisdiction_id'), ['jurisdiction_id'], unique=False)
+
+    op.create_table('grades',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('programme_code', sa.String(length=40), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('labels', sa.JSON(), nullable=False),
+    sa.Column('cumulative_index', sa.Integer(), nullable=False),
+    sa.Column('isced_level', sa.Integer(), nullable=False),
+    sa.Column('intended_age', sa.Integer(), nullable=True),
+    sa.Column('certificate_at_end', sa.String(length=80), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.CheckConstraint('isced_level BETWEEN 0 AND 8', name=op.f('ck_grades_isced_range')),
+    sa.ForeignKeyConstraint(['system_id'], ['system_versions.id'], name=op.f('fk_grades_system_id_system_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_grades')),
+    sa.UniqueConstraint('system_id', 'code', name=op.f('uq_grades_system_id_code')),
+    sa.UniqueConstraint('system_id', 'cumulative_index', name=op.f('uq_grades_system_id_cumulative_index'))
+    )
+    with op.batch_alter_table('grades', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_grades_system_id'), ['system_id'], unique=False)
+
+    op.create_table('grading_scales',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('names', sa.JSON(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('best', sa.String(length=16), nullable=True),
+    sa.Column('pass_mark', sa.String(length=16), nullable=True),
+    sa.Column('worst', sa.String(length=16), nullable=True),
+    sa.Column('step', sa.String(length=16), nullable=True),
+    sa.Column('bands', sa.JSON(), nullable=False),
+    sa.Column('applies_to', sa.String(length=80), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.CheckConstraint("kind IN ('numeric', 'banded', 'letter', 'descriptive')", name=op.f('ck_grading_scales_kind_known')),
+    sa.ForeignKeyConstraint(['system_id'], ['system_versions.id'], name=op.f('fk_grading_scales_system_id_system_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_grading_scales')),
+    sa.UniqueConstraint('system_id', 'code', name=op.f('uq_grading_scales_system_id_code'))
+    )
+    with op.batch_alter_table('grading_scales', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_grading_scales_system_id'), ['system_id'], unique=False)
+
     op.create_table('issuers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=24), nullable=False),
@@ -42,6 +117,78 @@ def upgrade():
     sa.UniqueConstraint('public_id', name=op.f('uq_issuers_public_id')),
     sa.UniqueConstraint('school_id', name=op.f('uq_issuers_school_id'))
     )
+    op.create_table('programmes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('names', sa.JSON(), nullable=False),
+    sa.Column('isced_level', sa.Integer(), nullable=False),
+    sa.Column('isced_p', sa.String(length=8), nullable=True),
+    sa.Column('orientation', sa.String(length=16), nullable=False),
+    sa.Column('certificate', sa.String(length=80), nullable=True),
+    sa.ForeignKeyConstraint(['system_id'], ['system_versions.id'], name=op.f('fk_programmes_system_id_system_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_programmes')),
+    sa.UniqueConstraint('system_id', 'code', name=op.f('uq_programmes_system_id_code'))
+    )
+    with op.batch_alter_table('programmes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_programmes_system_id'), ['system_id'], unique=False)
+
+    op.create_table('subjects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('names', sa.JSON(), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('exclude_from_average', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['system_id'], ['system_versions.id'], name=op.f('fk_subjects_system_id_system_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subjects')),
+    sa.UniqueConstraint('system_id', 'code', name=op.f('uq_subjects_system_id_code'))
+    )
+    with op.batch_alter_table('subjects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_subjects_system_id'), ['system_id'], unique=False)
+
+    op.create_table('equivalency_tables',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=24), nullable=False),
+    sa.Column('code', sa.String(length=90), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('origin_id', sa.Integer(), nullable=False),
+    sa.Column('destination_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('provisional', sa.Boolean(), nullable=False),
+    sa.Column('precedence', sa.Integer(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('authority', sa.JSON(), nullable=False),
+    sa.Column('basis', sa.JSON(), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=True),
+    sa.Column('supersedes_id', sa.Integer(), nullable=True),
+    sa.Column('drafted_by_id', sa.Integer(), nullable=True),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.CheckConstraint("status = 'draft' OR published_by_id IS NULL OR published_by_id != drafted_by_id", name=op.f('ck_equivalency_tables_four_eyes')),
+    sa.CheckConstraint("status IN ('draft', 'published', 'retired')", name=op.f('ck_equivalency_tables_status_known')),
+    sa.ForeignKeyConstraint(['destination_id'], ['system_versions.id'], name=op.f('fk_equivalency_tables_destination_id_system_versions')),
+    sa.ForeignKeyConstraint(['drafted_by_id'], ['users.id'], name=op.f('fk_equivalency_tables_drafted_by_id_users')),
+    sa.ForeignKeyConstraint(['origin_id'], ['system_versions.id'], name=op.f('fk_equivalency_tables_origin_id_system_versions')),
+    sa.ForeignKeyConstraint(['owner_id'], ['jurisdictions.id'], name=op.f('fk_equivalency_tables_owner_id_jurisdictions')),
+    sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_equivalency_tables_published_by_id_users')),
+    sa.ForeignKeyConstraint(['supersedes_id'], ['equivalency_tables.id'], name=op.f('fk_equivalency_tables_supersedes_id_equivalency_tables')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_equivalency_tables')),
+    sa.UniqueConstraint('code', 'version', name=op.f('uq_equivalency_tables_code_version')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_equivalency_tables_public_id'))
+    )
+    with op.batch_alter_table('equivalency_tables', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_equivalency_tables_code'), ['code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_equivalency_tables_destination_id'), ['destination_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_equivalency_tables_origin_id'), ['origin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_equivalency_tables_owner_id'), ['owner_id'], unique=False)
+
     op.create_table('learners',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=24), nullable=False),
@@ -92,7 +239,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['system_version_id'], ['system_versions.id'], name=op.f('fk_placement_policies_system_version_id_system_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_placement_policies')),
     sa.UniqueConstraint('public_id', name=op.f('uq_placement_policies_public_id')),
-    sa.UniqueConstraint('system_version_id', 'version', name=op.f('uq_placement_policies_system_version_id'))
+    sa.UniqueConstraint('system_version_id', 'version', name=op.f('uq_placement_policies_system_version_id_version'))
     )
     with op.batch_alter_table('placement_policies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_placement_policies_jurisdiction_id'), ['jurisdiction_id'], unique=False)
@@ -126,7 +273,7 @@ def upgrade():
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['issuer_id'], ['issuers.id'], name=op.f('fk_status_lists_issuer_id_issuers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_status_lists')),
-    sa.UniqueConstraint('issuer_id', 'purpose', name=op.f('uq_status_lists_issuer_id')),
+    sa.UniqueConstraint('issuer_id', 'purpose', name=op.f('uq_status_lists_issuer_id_purpose')),
     sa.UniqueConstraint('public_id', name=op.f('uq_status_lists_public_id'))
     )
     op.create_table('trusted_instances',
@@ -157,7 +304,7 @@ def upgrade():
     sa.Column('sources', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['policy_id'], ['placement_policies.id'], name=op.f('fk_accelerated_programmes_policy_id_placement_policies'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accelerated_programmes')),
-    sa.UniqueConstraint('policy_id', 'code', name=op.f('uq_accelerated_programmes_policy_id'))
+    sa.UniqueConstraint('policy_id', 'code', name=op.f('uq_accelerated_programmes_policy_id_code'))
     )
     with op.batch_alter_table('accelerated_programmes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accelerated_programmes_policy_id'), ['policy_id'], unique=False)
@@ -254,6 +401,50 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_enrolments_learner_id'), ['learner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_school_id'), ['school_id'], unique=False)
 
+    op.create_table('equivalency_grade_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('origin_grade', sa.String(length=40), nullable=False),
+    sa.Column('dest_grade', sa.String(length=40), nullable=False),
+    sa.Column('relation', sa.String(length=16), nullable=False),
+    sa.Column('conditions', sa.JSON(), nullable=False),
+    sa.Column('note', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['table_id'], ['equivalency_tables.id'], name=op.f('fk_equivalency_grade_rules_table_id_equivalency_tables'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_equivalency_grade_rules'))
+    )
+    with op.batch_alter_table('equivalency_grade_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_equivalency_grade_rules_table_id'), ['table_id'], unique=False)
+
+    op.create_table('equivalency_mark_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('origin_scale', sa.String(length=40), nullable=False),
+    sa.Column('method', sa.String(length=24), nullable=False),
+    sa.Column('rounding', sa.String(length=32), nullable=True),
+    sa.Column('best', sa.String(length=16), nullable=True),
+    sa.Column('pass_mark', sa.String(length=16), nullable=True),
+    sa.Column('target_scale', sa.String(length=40), nullable=True),
+    sa.ForeignKeyConstraint(['table_id'], ['equivalency_tables.id'], name=op.f('fk_equivalency_mark_rules_table_id_equivalency_tables'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_equivalency_mark_rules'))
+    )
+    with op.batch_alter_table('equivalency_mark_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_equivalency_mark_rules_table_id'), ['table_id'], unique=False)
+
+    op.create_table('equivalency_subject_mappings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('origin_subject', sa.String(length=40), nullable=False),
+    sa.Column('dest_subject', sa.String(length=40), nullable=False),
+    sa.Column('note', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['table_id'], ['equivalency_tables.id'], name=op.f('fk_equivalency_subject_mappings_table_id_equivalency_tables'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_equivalency_subject_mappings'))
+    )
+    with op.batch_alter_table('equivalency_subject_mappings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_equivalency_subject_mappings_table_id'), ['table_id'], unique=False)
+
     op.create_table('guardian_invitations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('learner_id', sa.Integer(), nullable=False),
@@ -283,7 +474,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['learner_id'], ['learners.id'], name=op.f('fk_guardianships_learner_id_learners'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_guardianships_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_guardianships')),
-    sa.UniqueConstraint('learner_id', 'user_id', name=op.f('uq_guardianships_learner_id'))
+    sa.UniqueConstraint('learner_id', 'user_id', name=op.f('uq_guardianships_learner_id_user_id'))
     )
     with op.batch_alter_table('guardianships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_guardianships_learner_id'), ['learner_id'], unique=False)
@@ -298,7 +489,7 @@ def upgrade():
     sa.Column('issuer', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learners.id'], name=op.f('fk_learner_identifiers_learner_id_learners'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learner_identifiers')),
-    sa.UniqueConstraint('kind', 'normalized_value', 'learner_id', name=op.f('uq_learner_identifiers_kind'))
+    sa.UniqueConstraint('kind', 'normalized_value', 'learner_id', name=op.f('uq_learner_identifiers_kind_normalized_value_learner_id'))
     )
     with op.batch_alter_table('learner_identifiers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_learner_identifiers_learner_id'), ['learner_id'], unique=False)
@@ -311,7 +502,7 @@ def upgrade():
     sa.Column('proficiency', sa.String(length=4), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learners.id'], name=op.f('fk_learner_languages_learner_id_learners'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learner_languages')),
-    sa.UniqueConstraint('learner_id', 'language', name=op.f('uq_learner_languages_learner_id'))
+    sa.UniqueConstraint('learner_id', 'language', name=op.f('uq_learner_languages_learner_id_language'))
     )
     with op.batch_alter_table('learner_languages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_learner_languages_learner_id'), ['learner_id'], unique=False)
@@ -427,7 +618,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_passports')),
     sa.UniqueConstraint('credential_id', name=op.f('uq_passports_credential_id')),
     sa.UniqueConstraint('public_id', name=op.f('uq_passports_public_id')),
-    sa.UniqueConstraint('status_list_id', 'status_index', name=op.f('uq_passports_status_list_id'))
+    sa.UniqueConstraint('status_list_id', 'status_index', name=op.f('uq_passports_status_list_id_status_index'))
     )
     with op.batch_alter_table('passports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_passports_learner_id'), ['learner_id'], unique=False)
@@ -549,6 +740,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_guardian_invitations_learner_id'))
 
     op.drop_table('guardian_invitations')
+    with op.batch_alter_table('equivalency_subject_mappings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_equivalency_subject_mappings_table_id'))
+
+    op.drop_table('equivalency_subject_mappings')
+    with op.batch_alter_table('equivalency_mark_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_equivalency_mark_rules_table_id'))
+
+    op.drop_table('equivalency_mark_rules')
+    with op.batch_alter_table('equivalency_grade_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_equivalency_grade_rules_table_id'))
+
+    op.drop_table('equivalency_grade_rules')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrolments_school_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_learner_id'))
@@ -585,6 +788,34 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_learners_birth_date'))
 
     op.drop_table('learners')
+    with op.batch_alter_table('equivalency_tables', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_equivalency_tables_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_equivalency_tables_origin_id'))
+        batch_op.drop_index(batch_op.f('ix_equivalency_tables_destination_id'))
+        batch_op.drop_index(batch_op.f('ix_equivalency_tables_code'))
+
+    op.drop_table('equivalency_tables')
+    with op.batch_alter_table('subjects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_subjects_system_id'))
+
+    op.drop_table('subjects')
+    with op.batch_alter_table('programmes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_programmes_system_id'))
+
+    op.drop_table('programmes')
     op.drop_table('issuers')
+    with op.batch_alter_table('grading_scales', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_grading_scales_system_id'))
+
+    op.drop_table('grading_scales')
+    with op.batch_alter_table('grades', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_grades_system_id'))
+
+    op.drop_table('grades')
+    with op.batch_alter_table('system_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_system_versions_jurisdiction_id'))
+
+    op.drop_table('system_versions')
+    op.drop_table('sources')
     op.drop_table('cached_status_lists')
     # ### end Alembic commands ###
