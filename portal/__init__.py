@@ -44,14 +44,30 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import portal.api.curricula  # noqa: F401 - registers its routes on the API blueprint
+    # These modules register their routes on the API blueprint when imported.
+    import portal.api.curricula
+    import portal.api.learners
+    import portal.api.passports  # noqa: F401
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.families.views import bp as families_bp
     from portal.i18n.views import bp as i18n_bp
+    from portal.learners.views import bp as learners_bp
+    from portal.passports.views import bp as passports_bp
 
-    for bp in (dashboard_bp, auth_bp, i18n_bp, admin_bp, api_bp):
+    blueprints = (
+        dashboard_bp,
+        auth_bp,
+        i18n_bp,
+        admin_bp,
+        api_bp,
+        learners_bp,
+        families_bp,
+        passports_bp,
+    )
+    for bp in blueprints:
         app.register_blueprint(bp)
 
 

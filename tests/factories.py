@@ -86,3 +86,40 @@ def build_world() -> World:
         world.ids[key] = user.public_id
     world.ids["school_a"], world.ids["school_b"] = school_a.public_id, school_b.public_id
     return world
+
+
+def make_learner(
+    school: School,
+    given: str = "Amal",
+    family: str = "Haddad",
+    *,
+    birth: str = "2012-03-10",
+    guardians: tuple[User, ...] = (),
+    identifiers: tuple[tuple[str, str], ...] = (),
+):
+    """Create a learner held by a school, optionally linked to guardian accounts."""
+    from datetime import date
+
+    from portal.learners import domain
+    from portal.learners.models import Guardianship, Learner, LearnerIdentifier, LearnerName
+
+    learner = Learner(school_id=school.id, birth_date=date.fromisoformat(birth))
+    learner.names = [
+        LearnerName(
+            position=0,
+            script=domain.detect_script(given),
+            given=given,
+            family=family,
+            search_key=domain.fold_name(f"{given} {family}"),
+        )
+    ]
+    learner.identifiers = [
+        LearnerIdentifier(kind=k, value=v, normalized_value=domain.normalise_identifier(v))
+        for k, v in identifiers
+    ]
+    learner.guardianships = [
+        Guardianship(user_id=g.id, relationship_kind="parent") for g in guardians
+    ]
+    db.session.add(learner)
+    db.session.flush()
+    return learner

@@ -192,6 +192,7 @@ def upgrade():
     op.create_table('learners',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=24), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
     sa.Column('birth_date', sa.Date(), nullable=True),
     sa.Column('birth_date_precision', sa.String(length=16), nullable=False),
     sa.Column('birth_date_source', sa.String(length=32), nullable=False),
@@ -204,11 +205,13 @@ def upgrade():
     sa.CheckConstraint("birth_date_calendar IN ('gregorian', 'solar_hijri', 'ethiopian', 'islamic')", name=op.f('ck_learners_calendar_known')),
     sa.CheckConstraint("birth_date_precision IN ('day', 'month', 'year', 'estimated', 'unknown')", name=op.f('ck_learners_precision_known')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_learners_created_by_id_users')),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_learners_school_id_schools')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learners')),
     sa.UniqueConstraint('public_id', name=op.f('uq_learners_public_id'))
     )
     with op.batch_alter_table('learners', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_learners_birth_date'), ['birth_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learners_school_id'), ['school_id'], unique=False)
 
     op.create_table('placement_policies',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -785,6 +788,7 @@ def downgrade():
 
     op.drop_table('placement_policies')
     with op.batch_alter_table('learners', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learners_school_id'))
         batch_op.drop_index(batch_op.f('ix_learners_birth_date'))
 
     op.drop_table('learners')

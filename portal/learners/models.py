@@ -41,6 +41,8 @@ class Learner(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    # The school that holds the record now; an accepted transfer moves it.
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date, index=True)
     birth_date_precision: Mapped[str] = mapped_column(String(16), default="day")
     # Who or what the birth date comes from: document, declaration, estimate.
@@ -52,6 +54,7 @@ class Learner(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
+    school: Mapped[School] = relationship()
     names: Mapped[list[LearnerName]] = relationship(
         back_populates="learner", cascade="all, delete-orphan", order_by="LearnerName.position"
     )

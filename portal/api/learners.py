@@ -1,0 +1,1 @@
+"""API: learners, their studies and assessments."""

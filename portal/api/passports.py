@@ -1,0 +1,1 @@
+"""API: issuing, revoking and verifying passports."""

@@ -1,0 +1,1 @@
+"""Families: invitations, a guardian's view of their children, corrections, access log."""
