@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.auth.views import bp as auth_bp
+    from portal.curricula.views import bp as curricula_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.families.views import bp as families_bp
     from portal.i18n.views import bp as i18n_bp
@@ -62,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         i18n_bp,
         admin_bp,
+        curricula_bp,
         api_bp,
         learners_bp,
         families_bp,

@@ -75,7 +75,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "PORTAL_KEY_SECRET": key_secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # above the 10 MB CSV import limit
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # Server-side sessions carry the real state; the cookie only names one.
         "SESSION_COOKIE_NAME": "__Host-portal" if secure_cookies else "portal_session",

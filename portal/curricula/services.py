@@ -61,7 +61,7 @@ def system_version_by_code(code: str) -> EducationSystemVersion:
         .options(selectinload(EducationSystemVersion.grades))
     )
     if found is None:
-        raise NotFound("unknown_system_version", code=code)
+        raise NotFound("unknown_system_version", version=code)
     return found
 
 
