@@ -117,7 +117,7 @@ def _pg_database() -> str | None:
             conn.execute(text("DROP DATABASE IF EXISTS portal_bench_tables"))
             conn.execute(text("CREATE DATABASE portal_bench_tables"))
         admin.dispose()
-    except Exception as err:  # noqa: BLE001 - report and skip the PostgreSQL half
+    except Exception as err:  # report and skip the PostgreSQL half
         print(f"  (PostgreSQL not measured: {type(err).__name__})")
         return None
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/portal_bench_tables"
