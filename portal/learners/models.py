@@ -13,12 +13,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.curricula.models import EducationSystemVersion
@@ -103,10 +105,36 @@ class LearnerName(db.Model):
     search_key: Mapped[str] = mapped_column(String(420), index=True)
 
     learner: Mapped[Learner] = relationship(back_populates="names")
+    tokens: Mapped[list[LearnerNameToken]] = relationship(
+        back_populates="name", cascade="all, delete-orphan"
+    )
 
     @property
     def full(self) -> str:
         return f"{self.given} {self.family}".strip()
+
+
+class LearnerNameToken(db.Model):
+    """One word of a folded name, so that a name search is an index range scan.
+
+    Byte-order collation ("C" on PostgreSQL, BINARY on SQLite) makes `token >= 'ami' AND
+    token < 'amj'` a prefix search that both databases answer from the index.
+    """
+
+    __tablename__ = "learner_name_tokens"
+    __table_args__ = (Index("ix_learner_name_tokens_token_learner", "token", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_id: Mapped[int] = mapped_column(
+        ForeignKey("learner_names.id", ondelete="CASCADE"), index=True
+    )
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(
+        String(120).with_variant(String(120, collation="C"), "postgresql")
+    )
+
+    name: Mapped[LearnerName] = relationship(back_populates="tokens")
+    learner: Mapped[Learner] = relationship()
 
 
 class LearnerLanguage(db.Model):
@@ -391,3 +419,14 @@ class CorrectionRequest(db.Model):
 
     learner: Mapped[Learner] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+
+
+@event.listens_for(Session, "before_flush")
+def _index_new_names(session: Session, _context, _instances) -> None:
+    """Derive the search tokens of every new name, whichever path created it."""
+    for obj in list(session.new):
+        if isinstance(obj, LearnerName) and not obj.tokens:
+            obj.tokens = [
+                LearnerNameToken(token=word[:120], learner=obj.learner)
+                for word in sorted(set(obj.search_key.split()))
+            ]

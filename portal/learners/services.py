@@ -32,6 +32,7 @@ from portal.learners.models import (
     LearnerIdentifier,
     LearnerLanguage,
     LearnerName,
+    LearnerNameToken,
     StudyRecord,
     SubjectResult,
 )
@@ -58,10 +59,11 @@ class LearnerInputError(ValueError):
 
 
 def _history_at(school_id: int):
-    return exists().where(
-        Enrolment.learner_id == Learner.id,
-        Enrolment.school_id == school_id,
-        Enrolment.status == "transferred",
+    # IN (subquery) rather than a correlated EXISTS lets the school_id index drive the plan.
+    return Learner.id.in_(
+        select(Enrolment.learner_id).where(
+            Enrolment.school_id == school_id, Enrolment.status == "transferred"
+        )
     )
 
 
@@ -72,7 +74,7 @@ def visible_learners(user: User) -> Select:
         return query.where(or_(Learner.school_id == user.school_id, _history_at(user.school_id)))
     if user.role == Role.GUARDIAN:
         return query.where(
-            exists().where(Guardianship.learner_id == Learner.id, Guardianship.user_id == user.id)
+            Learner.id.in_(select(Guardianship.learner_id).where(Guardianship.user_id == user.id))
         )
     return query.where(false())
 
@@ -127,20 +129,21 @@ class SearchPage:
 def _apply_search(query: Select, q: SearchQuery) -> Select:
     if q.text.strip():
         for token in domain.fold_name(q.text).split():
+            # A prefix range on the token index; see LearnerNameToken.
+            upper = token[:-1] + chr(ord(token[-1]) + 1)
             query = query.where(
-                exists().where(
-                    LearnerName.learner_id == Learner.id,
-                    or_(
-                        LearnerName.search_key.startswith(token),
-                        LearnerName.search_key.contains(" " + token),
-                    ),
+                Learner.id.in_(
+                    select(LearnerNameToken.learner_id).where(
+                        LearnerNameToken.token >= token, LearnerNameToken.token < upper
+                    )
                 )
             )
     if q.identifier.strip():
         query = query.where(
-            exists().where(
-                LearnerIdentifier.learner_id == Learner.id,
-                LearnerIdentifier.normalized_value == domain.normalise_identifier(q.identifier),
+            Learner.id.in_(
+                select(LearnerIdentifier.learner_id).where(
+                    LearnerIdentifier.normalized_value == domain.normalise_identifier(q.identifier)
+                )
             )
         )
     if q.birth_year:
