@@ -100,6 +100,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "DEMO_PASSWORD": os.environ.get("PORTAL_DEMO_PASSWORD", "demo-passport-2026"),
         "PUBLIC_BASE_URL": os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0") or 0),
+        "PORTAL_INSTANCE_NAME": os.environ.get("PORTAL_INSTANCE_NAME", ""),
+        "PASSPORT_STATUS_LIST_TTL": int(os.environ.get("PORTAL_STATUS_LIST_TTL", "86400")),
     }
     config.update(overrides)
     return config

@@ -24,6 +24,8 @@ def index():
 @bp.get("/home")
 @login_required
 def home():
+    if current_user.role == "guardian":
+        return redirect(url_for("families.children"))
     context = {}
     if current_user.role == "system_admin":
         context = {

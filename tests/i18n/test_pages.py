@@ -31,7 +31,7 @@ PAGES = {
     ],
     "ministry_official": ["/home", "/account"],
     "school_admin": ["/home", "/account"],
-    "guardian": ["/home", "/account", "/admin/users"],
+    "guardian": ["/family/", "/account", "/admin/users"],
 }
 
 
