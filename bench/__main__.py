@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench_resolution"]
+BENCHMARKS = ["bench_resolution", "bench_table_import", "bench_placement", "bench_search"]
 
 
 def main(names: list[str]) -> None:

@@ -27,14 +27,35 @@ PG_ADMIN_URL = os.environ.get(
 
 def _csv_bytes(origin_grades: list[str], dest_grades: list[str]) -> bytes:
     out = io.StringIO()
-    columns = ["record_type", "origin", "destination", "relation", "conditions", "method",
-               "rounding", "best", "pass", "note_en"]
+    columns = [
+        "record_type",
+        "origin",
+        "destination",
+        "relation",
+        "conditions",
+        "method",
+        "rounding",
+        "best",
+        "pass",
+        "note_en",
+    ]
     writer = csv.writer(out)
     writer.writerow(columns)
     for i in range(ROWS):
-        writer.writerow(["grade", origin_grades[i % len(origin_grades)],
-                         dest_grades[i % len(dest_grades)], "exact", f"cohort=c{i}", "", "",
-                         "", "", f"row {i}"])
+        writer.writerow(
+            [
+                "grade",
+                origin_grades[i % len(origin_grades)],
+                dest_grades[i % len(dest_grades)],
+                "exact",
+                f"cohort=c{i}",
+                "",
+                "",
+                "",
+                "",
+                f"row {i}",
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -49,14 +70,25 @@ def _measure(url: str, instance: Path) -> dict:
     from portal.extensions import db
     from portal.schools.models import Jurisdiction
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": str(instance),
-                      "SECRET_KEY": "b" * 40, "PORTAL_KEY_SECRET": "c" * 40})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_DIR": str(instance),
+            "SECRET_KEY": "b" * 40,
+            "PORTAL_KEY_SECRET": "c" * 40,
+        }
+    )
     with app.app_context():
         upgrade()
         load_reference()
         nw = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "DE-NW"))
-        official = User(email="bench@x.example", display_name="Bench", role="ministry_official",
-                        jurisdiction=nw, password_hash="x")
+        official = User(
+            email="bench@x.example",
+            display_name="Bench",
+            role="ministry_official",
+            jurisdiction=nw,
+            password_hash="x",
+        )
         db.session.add(official)
         db.session.commit()
         origin = db.session.scalar(
@@ -65,8 +97,9 @@ def _measure(url: str, instance: Path) -> dict:
         dest = db.session.scalar(
             select(EducationSystemVersion).where(EducationSystemVersion.code.like("DE-NW%"))
         )
-        draft = tables.create_draft(official, origin.code, dest.code,
-                                    tables.TableFields(valid_from=date(2026, 1, 1)))
+        draft = tables.create_draft(
+            official, origin.code, dest.code, tables.TableFields(valid_from=date(2026, 1, 1))
+        )
         db.session.commit()
         raw = _csv_bytes([g.code for g in origin.grades], [g.code for g in dest.grades])
 
@@ -75,7 +108,8 @@ def _measure(url: str, instance: Path) -> dict:
         db.session.commit()
         import_seconds = time.perf_counter() - start
         count = db.session.scalar(
-            select(db.func.count()).select_from(EquivalencyGradeRule)
+            select(db.func.count())
+            .select_from(EquivalencyGradeRule)
             .where(EquivalencyGradeRule.table_id == draft.id)
         )
         assert count == ROWS, count
@@ -84,18 +118,28 @@ def _measure(url: str, instance: Path) -> dict:
 
         # Baseline: the same rows, already parsed, straight into the same table.
         params = [
-            (draft_id, i, row[1], row[2], "exact", json.dumps({"cohort": f"c{i}"}),
-             json.dumps({"en": f"row {i}"}))
-            for i, row in enumerate(csv.reader(io.StringIO(raw.decode("utf-8")))) if i > 0
+            (
+                draft_id,
+                i,
+                row[1],
+                row[2],
+                "exact",
+                json.dumps({"cohort": f"c{i}"}),
+                json.dumps({"en": f"row {i}"}),
+            )
+            for i, row in enumerate(csv.reader(io.StringIO(raw.decode("utf-8"))))
+            if i > 0
         ]
         engine = db.engine
         raw_conn = engine.raw_connection()
         try:
             cur = raw_conn.cursor()
             marker = "?" if engine.dialect.name == "sqlite" else "%s"
-            sql = ("INSERT INTO equivalency_grade_rules (table_id, position, origin_grade, "
-                   "dest_grade, relation, conditions, note) VALUES "
-                   f"({', '.join([marker] * 7)})")
+            sql = (
+                "INSERT INTO equivalency_grade_rules (table_id, position, origin_grade, "
+                "dest_grade, relation, conditions, note) VALUES "
+                f"({', '.join([marker] * 7)})"
+            )
             start = time.perf_counter()
             if engine.dialect.name == "sqlite":
                 cur.execute("BEGIN")  # one transaction, as the import has
@@ -106,8 +150,12 @@ def _measure(url: str, instance: Path) -> dict:
             raw_conn.close()
         db.session.remove()
         db.engine.dispose()
-    return {"import_seconds": import_seconds, "bare_executemany_seconds": bare_seconds,
-            "ratio": import_seconds / bare_seconds, "rows_per_second": ROWS / import_seconds}
+    return {
+        "import_seconds": import_seconds,
+        "bare_executemany_seconds": bare_seconds,
+        "ratio": import_seconds / bare_seconds,
+        "rows_per_second": ROWS / import_seconds,
+    }
 
 
 def _pg_database() -> str | None:

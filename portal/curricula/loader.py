@@ -1,4 +1,4 @@
-"""Load the versioned reference files (systems, sources, seed tables) into the database.
+"""Load the versioned reference files (systems, sources, seed tables, placement policies).
 
 Idempotent: a second run changes nothing. System versions are seed data and are updated in
 place when their file changes; a published table is immutable, so a changed file for an
@@ -90,6 +90,9 @@ def load_reference(data_dir: Path | None = None) -> LoadReport:
     for path in sorted((root / "tables").glob("*.json")):
         _load_table(_read(path), systems, report)
     db.session.flush()
+    from portal.placement.policies import load_policies  # placement builds on curricula
+
+    load_policies(root, report)
     if report.created or report.updated:
         record(
             "reference.loaded",
