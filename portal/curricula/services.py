@@ -202,11 +202,14 @@ def to_domain_table(model: EquivalencyTable) -> domain.EquivalencyTableData:
     )
 
 
-def to_domain_scale(model: GradingScale) -> Scale:
-    """Return the pure-domain form of a grading scale."""
+def to_domain_scale(model: GradingScale) -> Scale | None:
+    """Return the pure-domain form of a grading scale; None for descriptive scales.
+
+    Descriptive marks are never converted, so they have no numeric scale at all.
+    """
     kind = ScaleKind(model.kind)
     if kind is ScaleKind.DESCRIPTIVE:
-        return Scale(best=Decimal(1), pass_mark=Decimal(1), worst=Decimal(0), kind=kind)
+        return None
     return Scale(
         best=Decimal(model.best),
         pass_mark=Decimal(model.pass_mark),

@@ -38,6 +38,18 @@ from portal.learners.models import (
 )
 from portal.schools.models import School
 
+ENROLMENT_PROGRAMMES = frozenset(
+    {
+        "REGULAR",
+        "AEP",
+        "CATCH_UP",
+        "BRIDGING",
+        "REMEDIAL",
+        "PREPARATORY_LANGUAGE",
+        "VET_INTEGRATION",
+    }
+)
+
 
 class LearnerNotFound(LookupError):
     """No such learner, or not in the user's scope: both answer 404."""
@@ -550,6 +562,8 @@ def record_consent(
 
 def withdraw_consent(user: User, learner: Learner, consent_public_id: str) -> Consent:
     """Mark a consent as withdrawn from today on."""
+    if not can_write(user, learner):
+        raise LearnerReadOnly(learner.public_id)
     consent = next((c for c in learner.consents if c.public_id == consent_public_id), None)
     if consent is None:
         raise LearnerNotFound(consent_public_id)
@@ -583,6 +597,8 @@ def enrol(
     except NotFound:
         system = None
     problems: dict[str, list[str]] = {}
+    if any(p not in ENROLMENT_PROGRAMMES for p in programmes):
+        problems["programmes"] = ["invalid_choice"]
     if grade_code and (system is None or not any(g.code == grade_code for g in system.grades)):
         problems["grade"] = ["unknown_grade"]
     if learner.birth_date and start_on <= learner.birth_date:
