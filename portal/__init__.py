@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import STATIC_DIR, TEMPLATES_DIR, load_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
@@ -19,6 +20,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.update(load_config(overrides))
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a reverse proxy the client address and scheme come from X-Forwarded-*;
+        # without this, per-address limits would treat every family as the proxy.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
@@ -47,7 +53,9 @@ def register_blueprints(app: Flask) -> None:
     # These modules register their routes on the API blueprint when imported.
     import portal.api.curricula
     import portal.api.learners
-    import portal.api.passports  # noqa: F401
+    import portal.api.passports
+    import portal.api.placement
+    import portal.placement.decision_views  # noqa: F401 - routes on the placement blueprint
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.auth.views import bp as auth_bp
@@ -57,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.i18n.views import bp as i18n_bp
     from portal.learners.views import bp as learners_bp
     from portal.passports.views import bp as passports_bp
+    from portal.placement.views import bp as placement_bp
 
     blueprints = (
         dashboard_bp,
@@ -68,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
         learners_bp,
         families_bp,
         passports_bp,
+        placement_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
