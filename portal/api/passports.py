@@ -33,11 +33,7 @@ def _passport_json(passport) -> dict:
 @bp.post("/learners/<public_id>/passports")
 @token_required(Role.SCHOOL_ADMIN)
 def passports_issue(public_id: str):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(
-            422, "invalid", _('Send a JSON object such as {"languages": ["ar", "de"]}.')
-        )
+    # Access first: an out-of-scope learner answers 404 whatever the body says.
     user = api_user()
     try:
         learner = learner_for(user, public_id, write=True)
@@ -45,6 +41,11 @@ def passports_issue(public_id: str):
         return api_error(404, "not_found", _("There is no such learner, or you cannot see it."))
     except LearnerReadOnly:
         return api_error(403, "forbidden", _("Only the school that holds the record can do this."))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(
+            422, "invalid", _('Send a JSON object such as {"languages": ["ar", "de"]}.')
+        )
     try:
         passport = services.issue_passport(user, learner, body.get("languages"))
     except services.PassportError as err:
@@ -82,12 +83,12 @@ def passports_pdf(public_id: str):
 @bp.post("/passports/<public_id>/revoke")
 @token_required(Role.SCHOOL_ADMIN)
 def passports_revoke(public_id: str):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
-        return api_error(422, "invalid", _('Send a JSON object such as {"reason": "..."}.'))
     passport = _passport(public_id, write=True)
     if passport is None:
         return api_error(404, "not_found", _("There is no such passport, or you cannot see it."))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+        return api_error(422, "invalid", _('Send a JSON object such as {"reason": "..."}.'))
     try:
         services.revoke_passport(api_user(), passport, body["reason"])
     except services.PassportError as err:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.audit.services import record
 from portal.extensions import db
 
 MESSAGES = {
@@ -58,6 +59,26 @@ def api_error(status: int, code: str, message: str, details: object | None = Non
     return jsonify(body), status
 
 
+def log_refusal(status: int) -> None:
+    """Audit a signed-in user's refused access (a security event), apart from the request."""
+    actor = g.get("audit_actor") or g.get("api_user")
+    if actor is None:
+        return
+    # Whatever the view had pending must not be committed along with the audit entry.
+    db.session.rollback()
+    try:
+        record(
+            "access.denied",
+            None,
+            None,
+            actor=actor,
+            details={"endpoint": request.endpoint, "status": status, "method": request.method},
+        )
+        db.session.commit()
+    except Exception:  # the refusal itself must still be answered
+        db.session.rollback()
+
+
 def register_errors(app: Flask) -> None:
     """Render every HTTP error as a localised page, or as JSON under /api/."""
 
@@ -75,6 +96,8 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
+        if err.code in (403, 404):
+            log_refusal(err.code)
         return render(err.code or 500)
 
     @app.errorhandler(Exception)

@@ -77,14 +77,14 @@ def test_accept_language_then_profile_then_explicit(app, login_as, world):
         user = db.session.scalar(select(User).where(User.email == world.emails["guardian"]))
         user.locale = "es"
         db.session.commit()
-    html = c.get("/home", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    html = c.get("/account", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert '<html lang="es"' in html
 
     r = c.post(
         "/language", data={"lang": "ar", "next": "/account", "csrf_token": csrf_token(c, "/home")}
     )
     assert r.status_code == 302 and r.headers["Location"] == "/account"
-    assert '<html lang="ar" dir="rtl">' in c.get("/home").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in c.get("/account").get_data(as_text=True)
     with app.app_context():
         assert (
             db.session.scalar(select(User.locale).where(User.email == world.emails["guardian"]))
@@ -92,7 +92,7 @@ def test_accept_language_then_profile_then_explicit(app, login_as, world):
         )
     # Remembered on the profile: a new session starts in Arabic too.
     fresh = login_as("guardian")
-    assert '<html lang="ar" dir="rtl">' in fresh.get("/home").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in fresh.get("/account").get_data(as_text=True)
 
 
 def test_language_switch_rejects_unknown_locale(login_as):

@@ -37,6 +37,7 @@ from portal.passports.models import TrustedInstance
 from portal.passports.services import issue_passport
 from portal.placement.models import PlacementPolicy
 from portal.placement.policies import new_version
+from portal.placement.services import recommend_for_learner
 from portal.schools.models import Jurisdiction, School
 from tests.curricula_factories import make_table
 from tests.factories import make_learner, make_user
@@ -248,6 +249,10 @@ def scene(app, world, reference) -> Scene:
         db.session.flush()
 
         consents = {k: active_consent(v, "passport") for k, v in (("own", own), ("other", other))}
+        recommendations = {
+            key: recommend_for_learner(admin, learner, "DE-NW", date(2026, 9, 1))
+            for key, admin, learner in (("own", admin_a, own), ("other", admin_b, other))
+        }
         ids = {
             "learner:own": own.public_id,
             "learner:other": other.public_id,
@@ -258,6 +263,13 @@ def scene(app, world, reference) -> Scene:
             },
             "correction:own": corrections["own"].public_id,
             "correction:other": corrections["other"].public_id,
+            **{
+                f"recommendation:{key}": {
+                    "learner_id": rec.learner.public_id,
+                    "recommendation_id": rec.public_id,
+                }
+                for key, rec in recommendations.items()
+            },
             "transfer:incoming": incoming.public_id,
             "transfer:outgoing": outgoing.public_id,
             "passport:own": passports["own"].public_id,
@@ -284,6 +296,8 @@ def _fixed(key: str) -> Callable[[Scene, str], str | dict[str, str]]:
 
 
 FIXED_OBJECTS = (
+    "recommendation:own",
+    "recommendation:other",
     "learner:own",
     "learner:other",
     "consent:own",
@@ -359,7 +373,8 @@ def _client(app, scene: Scene, role: str, token_only: bool):
 
 
 def _csrf(client, role: str) -> str:
-    html = client.get("/login" if role == "anonymous" else "/home").get_data(as_text=True)
+    path = "/login" if role == "anonymous" else "/home"
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
     assert match, "no CSRF token"
     return match.group(1)

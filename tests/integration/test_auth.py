@@ -164,7 +164,7 @@ def test_session_timeouts(app, login_as, field, age, alive):
     with app.app_context():
         db.session.execute(update(UserSession).values({field: utcnow() - age}))
         db.session.commit()
-    assert (c.get("/home").status_code == 200) is alive
+    assert (c.get("/account").status_code == 200) is alive
 
 
 def test_login_starts_a_new_server_session_each_time(app, client, world):

@@ -68,7 +68,10 @@ def _fingerprint(app, public_id: str) -> tuple:
             db.session.scalar(select(func.count()).select_from(model))
             for model in (EquivalencyGradeRule, EquivalencySubjectMapping, EquivalencyMarkRule)
         )
-        audit = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        # A refusal is itself audited (access.denied); everything else must stay as it was.
+        audit = db.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "access.denied")
+        )
         return counts, tables.content_hash(table), table.lock_version, audit
 
 
