@@ -56,7 +56,7 @@ i18n-extract: $(STAMP)
 	  --no-location --sort-output --omit-header -o translations/messages.pot .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -N --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -N --ignore-obsolete --no-wrap
 
 i18n-compile: translations
 
