@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench_resolution", "bench_table_import", "bench_placement", "bench_search"]
+BENCHMARKS = [
+    "bench_resolution",
+    "bench_table_import",
+    "bench_placement",
+    "bench_search",
+    "bench_passports",
+]
 
 
 def main(names: list[str]) -> None:
