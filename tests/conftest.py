@@ -10,7 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app
 from portal.extensions import db
@@ -63,10 +63,12 @@ def _load_reference(url: str, instance_dir: Path) -> None:
 
 @pytest.fixture(scope="session")
 def reference_template(migrated_template, tmp_path_factory):
-    """A copy of the migrated SQLite template with the shipped reference data loaded."""
-    if IS_POSTGRES:
-        return None
+    """A migrated template with the shipped reference data loaded (SQLite file or PG database)."""
     root = tmp_path_factory.mktemp("refdb")
+    if IS_POSTGRES:
+        _pg_admin(f"CREATE DATABASE {PG_REFERENCE} TEMPLATE {PG_TEMPLATE}")
+        _load_reference(_pg_url(PG_REFERENCE), root)
+        return PG_REFERENCE
     template = root / "reference.db"
     shutil.copyfile(migrated_template, template)
     _load_reference(f"sqlite:///{template}", root)
@@ -75,39 +77,63 @@ def reference_template(migrated_template, tmp_path_factory):
     return str(template)
 
 
+# On PostgreSQL each test gets a fresh database cloned from a migrated template: cloning is
+# quicker than truncating every table and reloading the reference data for each test.
+_BASE = make_url(TEST_DB).database if IS_POSTGRES else ""
+PG_TEMPLATE, PG_REFERENCE, PG_RUN = f"{_BASE}_tmpl", f"{_BASE}_tmpl_ref", f"{_BASE}_run"
+
+
+def _pg_url(database: str) -> str:
+    return make_url(TEST_DB).set(database=database).render_as_string(hide_password=False)
+
+
+def _pg_admin(*statements: str) -> None:
+    engine = create_engine(TEST_DB, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory):
-    """Run the migrations once per session; tests start from a copy (SQLite) or a truncate."""
+    """Run the migrations once per session; tests start from a copy of the result."""
     root = tmp_path_factory.mktemp("db")
     if IS_POSTGRES:
-        engine = create_engine(TEST_DB)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        _migrate(TEST_DB, root)
-        return TEST_DB
+        _pg_admin(
+            *(
+                f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                for name in (PG_RUN, PG_REFERENCE, PG_TEMPLATE)
+            ),
+            f"CREATE DATABASE {PG_TEMPLATE}",
+        )
+        _migrate(_pg_url(PG_TEMPLATE), root)
+        yield PG_TEMPLATE
+        _pg_admin(
+            *(
+                f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                for name in (PG_RUN, PG_REFERENCE, PG_TEMPLATE)
+            )
+        )
+        return
     template = root / "template.db"
     _migrate(f"sqlite:///{template}", root)
     with closing(sqlite3.connect(template)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return str(template)
+    yield str(template)
 
 
 @pytest.fixture
 def database_url(request, migrated_template, tmp_path):
     """A clean migrated database; with the shipped reference data if the test asks for it."""
     with_reference = "reference" in request.fixturenames
-    if IS_POSTGRES:
-        engine = create_engine(TEST_DB)
-        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        engine.dispose()
-        if with_reference:
-            _load_reference(TEST_DB, tmp_path)
-        return TEST_DB
     source = request.getfixturevalue("reference_template") if with_reference else migrated_template
+    if IS_POSTGRES:
+        _pg_admin(
+            f"DROP DATABASE IF EXISTS {PG_RUN} WITH (FORCE)",
+            f"CREATE DATABASE {PG_RUN} TEMPLATE {source}",
+        )
+        return _pg_url(PG_RUN)
     target = tmp_path / "portal.db"
     shutil.copyfile(source, target)
     return f"sqlite:///{target}"
@@ -153,7 +179,7 @@ def runner(app):
 
 def csrf_token(client, path: str = "/login") -> str:
     """Fetch a page and return the CSRF token of its first form."""
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
