@@ -41,6 +41,13 @@ def current_locale_info():
 def register_template_helpers(app: Flask) -> None:
     """Expose the locale registry and Babel formatters to templates."""
 
+    @app.before_request
+    def _remember_query_choice() -> None:
+        # Keep ?lang= even when the request ends in a redirect before anything is rendered.
+        explicit = request.args.get("lang")
+        if is_supported(explicit) and not request.path.startswith("/api/"):
+            session[SESSION_KEY] = explicit
+
     @app.context_processor
     def _i18n_context():
         return {"LOCALES": LOCALES, "current_locale": current_locale_info()}
