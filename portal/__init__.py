@@ -53,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     # These modules register their routes on the API blueprint when imported.
     import portal.api.curricula
     import portal.api.learners
+    import portal.api.learners_openapi
     import portal.api.passports
     import portal.api.placement
     import portal.placement.decision_views  # noqa: F401 - routes on the placement blueprint

@@ -9,8 +9,6 @@ transaction; the caller commits once.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -27,6 +25,7 @@ from portal.audit.services import record
 from portal.auth.domain import Role
 from portal.auth.models import User
 from portal.curricula.domain import Relation
+from portal.curricula.loader import canonical_hash
 from portal.curricula.marks import Method, Rounding
 from portal.curricula.models import (
     EducationSystemVersion,
@@ -499,12 +498,6 @@ def table_content(table: EquivalencyTable) -> dict:
         ],
         "mark_rules": marks,
     }
-
-
-def canonical_hash(content: object) -> str:
-    """Return SHA-256 over canonical JSON (sorted keys, no spaces, UTF-8): same on every DB."""
-    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def content_hash(table: EquivalencyTable) -> str:
