@@ -18,6 +18,7 @@ from portal.api.auth import api_user, token_required
 from portal.api.views import bp
 from portal.auth.domain import Role
 from portal.common.calendars import CalendarError, parse_date_text
+from portal.common.vocabulary import EvidenceLevel, StudyStatus
 from portal.core.errors import api_error
 from portal.curricula.marks import ScaleKind
 from portal.curricula.models import EducationSystemVersion
@@ -34,10 +35,10 @@ SCALE_KINDS = tuple(k.value for k in ScaleKind)
 ASSESSMENT_FIELDS = {"level_system": "level_system_version"}
 CHOICES = {
     "birth_date_precision": tuple(p.value for p in domain.Precision),
-    "status": tuple(s.value for s in domain.StudyStatus),
+    "status": tuple(s.value for s in StudyStatus),
     "kind": domain.ASSESSMENT_KINDS,
     "cefr": domain.CEFR_LEVELS,
-    "evidence_level": tuple(str(e.value) for e in domain.EvidenceLevel),
+    "evidence_level": tuple(str(e.value) for e in EvidenceLevel),
 }
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.audit.services import record
+from portal.common.errors import CodedError
+from portal.core.transaction import commit_independently, register_transaction
 from portal.extensions import db
+from portal.i18n.labels import code_text
 
 MESSAGES = {
     400: (
@@ -27,6 +31,10 @@ MESSAGES = {
     422: (_l("Invalid input"), _l("Some of what you sent is not valid.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged.")),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The portal cannot reach its database right now. Please try again in a minute."),
+    ),
 }
 CSRF_MESSAGE = _l(
     "The form expired or did not come from this site. Go back, reload the page and try again."
@@ -43,7 +51,9 @@ API_CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
+ERROR_CATALOGS = "portal.error_catalogs"
 
 
 def wants_json() -> bool:
@@ -64,19 +74,28 @@ def log_refusal(status: int) -> None:
     actor = g.get("audit_actor") or g.get("api_user")
     if actor is None:
         return
-    # Whatever the view had pending must not be committed along with the audit entry.
-    db.session.rollback()
+    details = {"endpoint": request.endpoint, "status": status, "method": request.method}
     try:
-        record(
-            "access.denied",
-            None,
-            None,
-            actor=actor,
-            details={"endpoint": request.endpoint, "status": status, "method": request.method},
+        commit_independently(
+            lambda: record("access.denied", None, None, actor=actor, details=details)
         )
-        db.session.commit()
     except Exception:  # the refusal itself must still be answered
-        db.session.rollback()
+        current_app.logger.warning("could not audit a refusal (request %s)", g.get("request_id"))
+
+
+def register_error_messages(app: Flask, catalogs: Mapping[type[CodedError], Mapping]) -> None:
+    """Tell the one error handler which catalog translates each feature's coded errors."""
+    app.extensions.setdefault(ERROR_CATALOGS, {}).update(catalogs)
+
+
+def coded_error_text(err: CodedError) -> str:
+    """Translate a coded error through the catalog registered for its class (or a parent)."""
+    catalogs = current_app.extensions.get(ERROR_CATALOGS, {})
+    for cls in type(err).__mro__:
+        catalog = catalogs.get(cls)
+        if catalog is not None and err.code in catalog:
+            return code_text(catalog, err.code, err.params)
+    return str(MESSAGES.get(err.status, MESSAGES[422])[1])
 
 
 def register_errors(app: Flask) -> None:
@@ -89,6 +108,19 @@ def register_errors(app: Flask) -> None:
         return render_template(
             "errors/error.html", status=status, title=title, text=detail or text
         ), status
+
+    register_transaction(app, lambda status: make_response(render(status)))
+
+    @app.errorhandler(CodedError)
+    def _coded(err: CodedError):
+        db.session.rollback()
+        if err.status in (403, 404):
+            log_refusal(err.status)
+        text = coded_error_text(err)
+        if wants_json():
+            details = {"field": err.field, **err.params} if err.field else (err.params or None)
+            return api_error(err.status, err.code, text, details)
+        return render(err.status, text)
 
     @app.errorhandler(CSRFError)
     def _csrf(_err):

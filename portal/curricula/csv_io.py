@@ -39,13 +39,13 @@ import codecs
 import csv
 import gc
 import io
-import re
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 
 from portal.auth.models import User
+from portal.common.csv_safety import defuse, restore
 from portal.curricula import tables
 from portal.curricula.models import EquivalencyTable
 from portal.i18n.domain import LOCALE_CODES
@@ -80,8 +80,6 @@ APPLIES = {
 }
 
 # What a spreadsheet treats as a formula (OWASP CSV injection; Primero's trigger set).
-_FORMULA = re.compile(r"[\ufeff '\"]*[=+\-@\t\r]")
-_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _BAD_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
 
@@ -114,19 +112,6 @@ class ParsedRules:
     rows: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in RECORD_TYPES})
     problems: list[CsvProblem] = field(default_factory=list)
     last_row: int = 0  # the number of the last record read (the header is 1)
-
-
-# --- formula neutralisation ------------------------------------------------------------------
-
-
-def neutralise(cell: str) -> str:
-    """Return the cell with a leading single quote when a spreadsheet would evaluate it."""
-    return "'" + cell if _FORMULA.match(cell) else cell
-
-
-def unneutralise(cell: str) -> str:
-    """Undo ``neutralise``: drop the one quote it adds, and nothing else."""
-    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -186,8 +171,8 @@ def export_csv(table: EquivalencyTable) -> str:
 
 
 def _cell(column: str, value: str) -> str:
-    # A number such as -5 must stay a number; anything else is text and may be neutralised.
-    return value if column in NUMERIC_COLUMNS and _NUMBER.fullmatch(value) else neutralise(value)
+    # A number such as -5 must stay a number; anything else is text and may be defused.
+    return defuse(value, numeric=column in NUMERIC_COLUMNS)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -320,7 +305,7 @@ def _read_rows(parsed: ParsedRules, reader, layout: _Layout) -> None:
         if row_no - 1 > MAX_ROWS:
             problems.append(CsvProblem(row_no, None, "too_many_rows", {"max": MAX_ROWS}))
             break
-        cells = [unneutralise(c).strip() if c[:1] == "'" else c.strip() for c in cells]
+        cells = [restore(c).strip() if c[:1] == "'" else c.strip() for c in cells]
         if not any(cells):
             continue  # blank lines, e.g. at the end of the file, count but mean nothing
         if len(cells) != layout.width:

@@ -6,7 +6,9 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from enum import IntEnum, StrEnum
+from enum import StrEnum
+
+from portal.common.vocabulary import StudyStatus
 
 CEFR_LEVELS = ("A0", "A1", "A2", "B1", "B2", "C1", "C2")
 PROFICIENCIES = ("L1", *CEFR_LEVELS)
@@ -31,24 +33,6 @@ ASSESSMENT_KINDS = (
     "interview",
 )
 OLDEST_AGE = 25  # a record for a person older than this is almost certainly a typing error
-
-
-class EvidenceLevel(IntEnum):
-    """The portal's scale of how well a study claim is documented (DOMAIN.md §6.2)."""
-
-    E0 = 0  # nothing known
-    E1 = 1  # declaration by the child or guardian
-    E2 = 2  # corroborated declaration
-    E3 = 3  # non-state or unverified document
-    E4 = 4  # original official document, not verified with the issuer
-    E5 = 5  # verified official record or signed credential
-
-
-class StudyStatus(StrEnum):
-    COMPLETED = "completed"
-    PARTIAL = "partial"
-    PROMOTED_WITHOUT_EXAM = "promoted_without_exam"
-    INTERRUPTED = "interrupted"
 
 
 class Precision(StrEnum):

@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.common.calendars import CalendarError, CalendarSystem
+from portal.common.vocabulary import StudyStatus
 from portal.core.forms import choices
 from portal.curricula.forms import METHOD_LABELS, ROUNDING_LABELS
 from portal.curricula.marks import MarkError
@@ -86,10 +87,10 @@ IDENTIFIER_LABELS = {
     "other": _l("Other identifier"),
 }
 STUDY_STATUS_LABELS = {
-    domain.StudyStatus.COMPLETED.value: _l("Completed"),
-    domain.StudyStatus.PARTIAL.value: _l("Partly completed"),
-    domain.StudyStatus.PROMOTED_WITHOUT_EXAM.value: _l("Promoted without an exam"),
-    domain.StudyStatus.INTERRUPTED.value: _l("Interrupted"),
+    StudyStatus.COMPLETED.value: _l("Completed"),
+    StudyStatus.PARTIAL.value: _l("Partly completed"),
+    StudyStatus.PROMOTED_WITHOUT_EXAM.value: _l("Promoted without an exam"),
+    StudyStatus.INTERRUPTED.value: _l("Interrupted"),
 }
 EVIDENCE_LEVEL_LABELS = {
     0: _l("E0 – no information"),

@@ -62,6 +62,7 @@ from portal.audit.services import record
 from portal.auth.domain import Role
 from portal.auth.models import User
 from portal.common.calendars import CalendarError, parse_date_text
+from portal.common.vocabulary import StudyStatus
 from portal.curricula.csv_io import CsvImportError, CsvProblem, decode
 from portal.curricula.models import EducationSystemVersion
 from portal.curricula.services import NotFound, current_system_version, origin_version_for_grade
@@ -90,7 +91,7 @@ MAX_PROBLEMS = 1000
 STUDY_SLOTS = (1, 2, 3)
 CALENDARS = ("gregorian", "solar_hijri", "ethiopian")
 PRECISIONS = tuple(p.value for p in domain.Precision)
-STATUSES = tuple(s.value for s in domain.StudyStatus)
+STATUSES = tuple(s.value for s in StudyStatus)
 STUDY_FIELDS = (
     "system",
     "grade",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from portal.audit.services import record
 from portal.auth.domain import Role
 from portal.auth.models import User
+from portal.common.vocabulary import EvidenceLevel, StudyStatus
 from portal.curricula.models import EducationSystemVersion
 from portal.curricula.services import NotFound, system_version_on
 from portal.extensions import db
@@ -367,13 +368,13 @@ def validate_study(learner_birth: date | None, data: StudyInput, today: date):
         problems["system"] = ["unknown_system"]
     elif not any(g.code == data.grade_code for g in system.grades):
         problems["grade"] = ["unknown_grade"]
-    if data.status not in {s.value for s in domain.StudyStatus}:
+    if data.status not in {s.value for s in StudyStatus}:
         problems["status"] = ["invalid_choice"]
     else:
         fraction = domain.fraction_problems(data.status, data.fraction)
         if fraction:
             problems["fraction"] = fraction
-    if data.evidence_level not in {e.value for e in domain.EvidenceLevel}:
+    if data.evidence_level not in {e.value for e in EvidenceLevel}:
         problems["evidence_level"] = ["invalid_choice"]
     period = domain.study_period_problems(data.period_start, data.period_end, learner_birth, today)
     if period:

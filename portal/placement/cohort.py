@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
+from portal.common.csv_safety import defuse
 from portal.placement import inputs, messages, services
 from portal.placement.domain import PlacementError
 
@@ -60,8 +61,6 @@ COLUMNS = (
 )
 _STUDY_COLUMN = re.compile(rf"({'|'.join(STUDY_FIELDS)})_([1-9]|10)")
 _LANG_COLUMN = re.compile(r"lang_([a-z]{2,3})")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 log = logging.getLogger(__name__)
 
 
@@ -71,14 +70,6 @@ class CohortFileError(ValueError):
     def __init__(self, code: str, **params: object):
         super().__init__(code)
         self.code, self.params = code, params
-
-
-def safe_cell(value: object) -> str:
-    """Return a cell a spreadsheet will not run as a formula (plain numbers stay numbers)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def read_arrivals(path: Path) -> list[dict[str, str]]:
@@ -211,7 +202,7 @@ def write_placements(path: Path, rows: Iterable[Mapping[str, object]]) -> tuple[
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow([safe_cell(row.get(c)) for c in COLUMNS])
+            writer.writerow([defuse(row.get(c), numeric=True) for c in COLUMNS])
             if row.get("error"):
                 failed += 1
             else:

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from types import MappingProxyType
 
 from portal.common.calendars import ParsedDate
+from portal.common.vocabulary import EvidenceLevel, StudyStatus
 from portal.curricula.domain import (
     AgeRuleKind,
     Confidence,
@@ -78,29 +79,11 @@ class BirthDatePrecision(StrEnum):
     ESTIMATED = "estimated"
 
 
-class StudyStatus(StrEnum):
-    COMPLETED = "completed"
-    PARTIAL = "partial"
-    PROMOTED_WITHOUT_EXAM = "promoted_without_exam"
-    INTERRUPTED = "interrupted"
-
-
 class AssessmentKind(StrEnum):
     PLACEMENT_TEST = "placement_test"
     LANGUAGE_TEST = "language_test"
     DIAGNOSTIC = "diagnostic"
     INTERVIEW = "interview"
-
-
-class EvidenceLevel(IntEnum):
-    """The portal's E0-E5 scale (DOMAIN §6.2)."""
-
-    E0 = 0
-    E1 = 1
-    E2 = 2
-    E3 = 3
-    E4 = 4
-    E5 = 5
 
 
 # "L1" (first language) ranks above every CEFR level.

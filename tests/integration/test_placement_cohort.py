@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from portal.common.csv_safety import defuse
 from portal.extensions import db
-from portal.placement.cohort import COLUMNS, read_arrivals, row_payload, safe_cell
+from portal.placement.cohort import COLUMNS, read_arrivals, row_payload
 from portal.placement.models import PlacementRecommendation
 
 ARRIVALS = (
@@ -135,4 +136,4 @@ def test_row_payload_reads_studies_and_languages():
     ids=["equals", "plus", "at", "tab", "negative-number", "minus-text", "int", "none", "text"],
 )
 def test_safe_cell_defuses_formulas(value, cell):
-    assert safe_cell(value) == cell
+    assert defuse(value, numeric=True) == cell
