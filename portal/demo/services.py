@@ -13,6 +13,7 @@ from portal.auth.domain import Role
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.common.calendars import parse_date_text
+from portal.common.vocabulary import EvidenceLevel
 from portal.curricula.models import EducationSystemVersion
 from portal.extensions import db
 from portal.learners import domain, services, transfers
@@ -162,7 +163,7 @@ DEMO_LEARNERS = (
                 system_version_code="SY-2002",
                 grade_code="SY-G4",
                 status="completed",
-                evidence_level=domain.EvidenceLevel.E4,
+                evidence_level=EvidenceLevel.E4,
                 school_name="مدرسة الأمل الابتدائية",
                 school_place="حلب",
                 period_start=date(2021, 9, 5),
@@ -179,7 +180,7 @@ DEMO_LEARNERS = (
                 system_version_code="SY-2002",
                 grade_code="SY-G5",
                 status="interrupted",
-                evidence_level=domain.EvidenceLevel.E1,
+                evidence_level=EvidenceLevel.E1,
                 school_name="مدرسة الأمل الابتدائية",
                 school_place="حلب",
                 period_start=date(2022, 9, 4),
@@ -214,7 +215,7 @@ DEMO_LEARNERS = (
                 system_version_code="UA-11Y",
                 grade_code="UA-G6",
                 status="completed",
-                evidence_level=domain.EvidenceLevel.E5,
+                evidence_level=EvidenceLevel.E5,
                 school_name="Харківський ліцей № 12",
                 school_place="Харків",
                 period_start=date(2023, 9, 1),
@@ -249,7 +250,7 @@ DEMO_LEARNERS = (
                 system_version_code="AF-6-3-3",
                 grade_code="AF-G5",
                 status="completed",
-                evidence_level=domain.EvidenceLevel.E3,
+                evidence_level=EvidenceLevel.E3,
                 school_name="Community-based education class",
                 school_place="Herat",
                 period_end=_AF_REPORT_END.gregorian,
@@ -262,7 +263,7 @@ DEMO_LEARNERS = (
                 system_version_code="AF-6-3-3",
                 grade_code="AF-G6",
                 status="interrupted",
-                evidence_level=domain.EvidenceLevel.E1,
+                evidence_level=EvidenceLevel.E1,
                 school_place="Herat",
                 evidence=[EvidenceInput("declaration", note="Stated by the aunt at intake.")],
             ),
@@ -283,7 +284,7 @@ DEMO_LEARNERS = (
                 system_version_code="SS-8-4",
                 grade_code="SS-P3",
                 status="partial",
-                evidence_level=domain.EvidenceLevel.E1,
+                evidence_level=EvidenceLevel.E1,
                 fraction="0.5",
                 school_place="Bor",
                 evidence=[EvidenceInput("declaration", note="Stated by the uncle; no documents.")],
@@ -305,7 +306,7 @@ DEMO_LEARNERS = (
                 system_version_code="VE-6-5",
                 grade_code="VE-A1",
                 status="completed",
-                evidence_level=domain.EvidenceLevel.E4,
+                evidence_level=EvidenceLevel.E4,
                 school_name="U.E. Simón Rodríguez",
                 school_place="Maracaibo",
                 period_start=date(2022, 9, 19),
@@ -324,7 +325,7 @@ DEMO_LEARNERS = (
                 system_version_code="VE-6-5",
                 grade_code="VE-A2",
                 status="partial",
-                evidence_level=domain.EvidenceLevel.E2,
+                evidence_level=EvidenceLevel.E2,
                 fraction="0.25",
                 school_name="U.E. Simón Rodríguez",
                 school_place="Maracaibo",
