@@ -50,15 +50,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    # These modules register their routes on the API blueprint when imported.
-    import portal.api.curricula
-    import portal.api.learners
-    import portal.api.learners_openapi
-    import portal.api.passports
-    import portal.api.placement
     import portal.placement.decision_views  # noqa: F401 - routes on the placement blueprint
     from portal.admin.views import bp as admin_bp
-    from portal.api.views import bp as api_bp
     from portal.auth.views import bp as auth_bp
     from portal.curricula.views import bp as curricula_bp
     from portal.dashboard.views import bp as dashboard_bp
@@ -74,7 +67,6 @@ def register_blueprints(app: Flask) -> None:
         i18n_bp,
         admin_bp,
         curricula_bp,
-        api_bp,
         learners_bp,
         families_bp,
         passports_bp,
@@ -82,6 +74,23 @@ def register_blueprints(app: Flask) -> None:
     )
     for bp in blueprints:
         app.register_blueprint(bp)
+    register_json_api(app)
+
+
+def register_json_api(app: Flask) -> None:
+    """Mount each feature's JSON API under /api/v1 and register its error catalog."""
+    from portal.api import register_api
+    from portal.auth import api as auth_api
+    from portal.core.errors import register_error_messages
+    from portal.curricula import api as curricula_api
+    from portal.learners import api as learners_api
+    from portal.passports import api as passports_api
+    from portal.placement import api as placement_api
+
+    features = (auth_api, curricula_api, learners_api, placement_api, passports_api)
+    register_api(app, [feature.bp for feature in features])
+    for feature in features:
+        register_error_messages(app, getattr(feature, "ERRORS", {}))
 
 
 def register_hooks(app: Flask) -> None:

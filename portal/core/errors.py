@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from portal.audit.services import record
 from portal.common.errors import CodedError
@@ -130,7 +130,10 @@ def register_errors(app: Flask) -> None:
     def _http(err: HTTPException):
         if err.code in (403, 404):
             log_refusal(err.code)
-        return render(err.code or 500)
+        response = make_response(render(err.code or 500))
+        if isinstance(err, MethodNotAllowed) and err.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(err.valid_methods))  # RFC 9110 §15.5.6
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

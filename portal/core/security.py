@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
@@ -25,18 +26,22 @@ CSP = "; ".join(
 )
 
 
+def csrf_exempt(view: Callable) -> Callable:
+    """Mark a view whose unsafe requests need no CSRF token.
+
+    Only for views the session cookie gives no authority to: public ones that change nothing
+    (passport verification), and token-only API operations (``portal.api.operation`` sets the
+    same mark). The guard reads the mark from the routed view; nothing is registered globally.
+    """
+    view.csrf_exempt = True
+    return view
+
+
 def _csrf_exempt() -> bool:
-    # Token-only API routes never read the session cookie, so a forged cross-site request
-    # carries no authority there; every other unsafe request, cookie-authenticated JSON
-    # included, must carry a CSRF token.
+    if request.routing_exception is not None:
+        return True  # no view will run: routing answers 404 or 405 (with Allow) instead
     view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "token_only", False):
-        return True
-    return (request.endpoint or "") in PUBLIC_UNSAFE_ENDPOINTS
-
-
-# Unauthenticated endpoints whose POST changes nothing on the server (e.g. verification).
-PUBLIC_UNSAFE_ENDPOINTS: set[str] = set()
+    return getattr(view, "csrf_exempt", False)
 
 
 def register_security(app: Flask) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import exists, select
 from portal.audit.services import record
 from portal.auth.domain import Role
 from portal.auth.models import User
+from portal.core.transaction import commit_independently
 from portal.curricula.models import EducationSystemVersion, GradingScale
 from portal.db import new_public_id, utcnow
 from portal.extensions import db
@@ -383,12 +384,15 @@ def issue_passport(
     languages = check_languages(languages)
     consent = active_consent(learner, "passport")
     if consent is None:
-        record(
-            "passport.refused",
-            "learner",
-            learner.public_id,
-            actor=user,
-            details={"reason": "consent_required"},
+        # A refusal is a security event: its audit entry outlives the failed request.
+        commit_independently(
+            lambda: record(
+                "passport.refused",
+                "learner",
+                learner.public_id,
+                actor=user,
+                details={"reason": "consent_required"},
+            )
         )
         raise PassportError("consent_required")
     today = today or utcnow().date()
