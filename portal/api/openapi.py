@@ -123,7 +123,7 @@ def _validation_error(details: dict) -> dict:
     schema = {**ERROR_SCHEMA, "properties": {"error": dict(ERROR_SCHEMA["properties"]["error"])}}
     schema["properties"]["error"]["properties"] = {
         **ERROR_SCHEMA["properties"]["error"]["properties"],
-        "code": {"const": "invalid"},
+        "code": {"type": "string", "examples": ["invalid"]},
         "details": details,
     }
     return schema

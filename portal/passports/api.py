@@ -86,15 +86,42 @@ class RevokeRequest(RequestModel):
     reason: text(500, examples=["issued to the wrong child"])
 
 
+def _credential(value: object) -> str | dict[str, Any]:
+    if isinstance(value, str):
+        if len(value) > JWS_MAX:
+            raise refuse("too_long", max=JWS_MAX)
+        return value
+    if isinstance(value, dict):
+        return value
+    raise refuse("invalid")
+
+
+Credential = Annotated[
+    Any,
+    PlainValidator(_credential),
+    WithJsonSchema(
+        {
+            "description": "compact JWS (vc+jwt), or the passport's JSON file",
+            "anyOf": [{"type": "string", "maxLength": JWS_MAX}, {"type": "object"}],
+        },
+        mode="validation",
+    ),
+]
+
+
+def _one_or_other(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [{"required": ["qr"]}, {"required": ["credential"]}]
+    for prop in schema["properties"].values():
+        prop.pop("default", None)  # left out means "not sent"; null is not allowed
+
+
 class VerifyRequest(RequestModel):
     """LP1 QR text, or the signed credential (compact JWS, or the passport's JSON file)."""
 
-    model_config = {
-        "json_schema_extra": {"anyOf": [{"required": ["qr"]}, {"required": ["credential"]}]}
-    }
+    model_config = {"json_schema_extra": _one_or_other}
 
-    qr: Annotated[str, Field(max_length=QR_MAX)] | None = None
-    credential: Annotated[str, Field(max_length=JWS_MAX)] | dict[str, Any] | None = None
+    qr: Annotated[str, Field(max_length=QR_MAX)] = None
+    credential: Credential = None
 
     @model_validator(mode="after")
     def _one_of_them(self) -> VerifyRequest:
