@@ -212,6 +212,33 @@ def test_learner_fields_refused_by_the_server_are_refused_by_the_schema(
     assert list(r.get_json()["error"]["details"]) == [field]
 
 
+def test_identifier_without_characters_is_named_not_an_accepted_value(client, bearer, amal):
+    body = {**NEW, "identifiers": [{"kind": "unhcr", "value": "--"}]}
+    r = client.post("/api/v1/learners", json=body, headers=bearer("school_admin"))
+    assert r.get_json()["error"]["details"] == {"identifiers[0].value": ["Not an accepted value."]}
+
+
+@pytest.mark.parametrize(
+    ("status", "fraction", "accepted"),
+    [
+        ("partial", "0.5", True),
+        ("partial", "1", False),
+        ("partial", "5e-1", False),
+        ("completed", "0.5", False),
+        ("completed", "", True),
+    ],
+    ids=["partial-half", "partial-whole", "partial-exponent", "completed-with-share", "completed"],
+)
+def test_study_fraction_follows_the_documented_rule(client, bearer, amal, status, fraction,
+                                                     accepted):  # fmt: skip
+    schema = _document(client)["components"]["schemas"]["StudyInput"]
+    assert schema["if"] == {"properties": {"status": {"const": "partial"}}}
+    body = {"system": "SY", "grade": "SY-G4", "status": status, "evidence_level": 3,
+            "fraction": fraction}  # fmt: skip
+    r = client.post(f"/api/v1/learners/{amal}/studies", json=body, headers=bearer("school_admin"))
+    assert (r.status_code == 201) is accepted, r.get_json()
+
+
 def test_learner_optional_texts_may_be_null_as_they_always_could(client, bearer, amal):
     body = {**NEW, "names": [{"given": "Lina", "family": None}], "birth_date_source": None}
     r = client.post("/api/v1/learners", json=body, headers=bearer("school_admin"))

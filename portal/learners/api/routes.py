@@ -52,7 +52,9 @@ ERRORS = {
 }
 # Problems are reported as {field: [messages]}, in the words of the learner CSV import.
 PROBLEMS = ProblemStyle(
-    by_field=True, renames={"invalid_choice": "invalid_choice_of"}, text=problem_text
+    by_field=True,
+    renames={"invalid_choice": "invalid_choice_of", "invalid": "invalid_choice"},
+    text=problem_text,
 )
 # Service problem keys that name a different field of the request body.
 ASSESSMENT_FIELDS = {"level_system": "level_system_version"}

@@ -27,6 +27,13 @@ NAME_KINDS = ("original", "transliteration", "alias")
 PRECISIONS = tuple(p.value for p in domain.Precision)
 # An identifier must keep something once spaces, dashes, dots and slashes are taken out.
 IDENTIFIER = "^[^\\u0000]*[^\\s\\-./\\u0000][^\\u0000]*$"
+# The share of a partial year completed: a decimal strictly between 0 and 1 ("0.5", ".25").
+FRACTION = "^(0?\\.[0-9]*[1-9][0-9]*)?$"
+PARTIAL_NEEDS_FRACTION = {
+    "if": {"properties": {"status": {"const": "partial"}}},
+    "then": {"required": ["fraction"], "properties": {"fraction": {"minLength": 1}}},
+    "else": {"properties": {"fraction": {"enum": [None, ""]}}},
+}
 
 
 def _many(item: type, most: int, *, least: int = 0) -> object:
@@ -107,6 +114,9 @@ class ResultInput(RequestModel):
 
 
 class StudyInput(RequestModel):
+    # A partial year needs the share completed; any other year must not give one.
+    model_config = {"json_schema_extra": PARTIAL_NEEDS_FRACTION}
+
     system: text(
         40,
         description="jurisdiction code (the version with the grade is chosen) or version code",
@@ -121,7 +131,9 @@ class StudyInput(RequestModel):
     period_end: iso_date() | None = None
     period_original: text(120, required=False) | None = ""
     period_calendar: choice(CALENDARS) = "gregorian"
-    fraction: text(8, required=False, description="partial years only, e.g. 0.5") | None = None
+    fraction: (
+        text(8, required=False, pattern=FRACTION, description="partial years only, e.g. 0.5") | None
+    ) = None
     evidence: _many(EvidenceInput, 20) | None = None
     results: _many(ResultInput, 60) | None = None
 
