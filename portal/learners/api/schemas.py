@@ -31,7 +31,10 @@ IDENTIFIER = "^[^\\u0000]*[^\\s\\-./\\u0000][^\\u0000]*$"
 FRACTION = "^(0?\\.[0-9]*[1-9][0-9]*)?$"
 PARTIAL_NEEDS_FRACTION = {
     "if": {"properties": {"status": {"const": "partial"}}},
-    "then": {"required": ["fraction"], "properties": {"fraction": {"minLength": 1}}},
+    "then": {
+        "required": ["fraction"],
+        "properties": {"fraction": {"type": "string", "minLength": 1}},
+    },
     "else": {"properties": {"fraction": {"enum": [None, ""]}}},
 }
 
