@@ -78,7 +78,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_json_api(app: Flask) -> None:
-    """Mount each feature's JSON API under /api/v1 and register its error catalog."""
+    """Mount each feature's JSON API under /api/v1 and register its error catalogs."""
+    # Imported while the app is built, like the blueprints above: features import portal.*.
     from portal.api import register_api
     from portal.auth import api as auth_api
     from portal.core.errors import register_error_messages
@@ -87,10 +88,12 @@ def register_json_api(app: Flask) -> None:
     from portal.passports import api as passports_api
     from portal.placement import api as placement_api
 
-    features = (auth_api, curricula_api, learners_api, placement_api, passports_api)
-    register_api(app, [feature.bp for feature in features])
-    for feature in features:
-        register_error_messages(app, getattr(feature, "ERRORS", {}))
+    register_api(
+        app, [auth_api.bp, curricula_api.bp, learners_api.bp, placement_api.bp, passports_api.bp]
+    )
+    register_error_messages(
+        app, {**curricula_api.ERRORS, **learners_api.ERRORS, **passports_api.ERRORS}
+    )
 
 
 def register_hooks(app: Flask) -> None:
