@@ -56,7 +56,9 @@ def register_blueprints(app: Flask) -> None:
     import portal.api.learners_openapi
     import portal.api.passports
     import portal.api.placement
-    import portal.placement.decision_views  # noqa: F401 - routes on the placement blueprint
+    import portal.curricula.equivalency.views
+    import portal.placement.decision_views
+    import portal.placement.policy.views  # noqa: F401 - routes on the placement blueprint
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.auth.views import bp as auth_bp

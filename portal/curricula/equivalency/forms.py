@@ -1,6 +1,13 @@
-"""Forms for equivalency tables: create, edit fields, the rules editor, CSV import."""
+"""Forms for equivalency tables: create, edit fields, the rules editor, CSV import.
+
+The rules editor shows one row per rule plus a few empty ones; ``editor_data`` fills it from a
+table and ``read_editor`` turns the submitted rows back into rule inputs.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,40 +26,28 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput
 
 from portal.core.forms import choices
 from portal.curricula.domain import Relation
-from portal.curricula.marks import Method, Rounding
-from portal.curricula.tables import NOTE_MAX, NUMBER_MAX, TEXT_MAX
+from portal.curricula.equivalency.domain.rules import (
+    NOTE_MAX,
+    NUMBER_MAX,
+    RULE_KINDS,
+    TEXT_MAX,
+    GradeRuleInput,
+    MarkRuleInput,
+    RuleProblem,
+    SubjectMappingInput,
+    format_conditions,
+    parse_conditions,
+)
+from portal.curricula.equivalency.services.content import rule_rows
+from portal.curricula.forms import BLANK, METHOD_LABELS, RELATION_LABELS, ROUNDING_LABELS
+from portal.curricula.models import EquivalencyTable
+from portal.i18n.domain import LOCALE_CODES
+from portal.versioning.forms import LockVersion
 
-RELATION_LABELS = {
-    Relation.EXACT: _l("Exact equivalent"),
-    Relation.BROADER: _l("Broader (the destination grade covers more)"),
-    Relation.NARROWER: _l("Narrower (the destination grade covers less)"),
-    Relation.PARTIAL: _l("Partial equivalent"),
-}
-METHOD_LABELS = {
-    Method.MODIFIED_BAVARIAN: _l("Modified Bavarian formula (KMK)"),
-    Method.PIECEWISE_LINEAR: _l("Piecewise linear"),
-    Method.BAND_TABLE: _l("Band table"),
-    Method.NONE: _l("No conversion"),
-}
-ROUNDING_LABELS = {
-    Rounding.KMK_TRUNCATE_1DP: _l("Cut off after one decimal (KMK)"),
-    Rounding.NEAREST_STEP_TIE_BETTER: _l("Nearest step, ties to the better mark"),
-    Rounding.NEXT_BETTER_STEP: _l("Next better step"),
-}
-BLANK = ("", "—")
-
-
-class LockVersion(IntegerField):
-    """The table version the form was built from (optimistic locking)."""
-
-    widget = HiddenInput()
-
-    def __init__(self, **kwargs):
-        super().__init__(validators=[InputRequired()], **kwargs)
+EXTRA_ROWS = 3  # empty rows offered by the rules editor for each kind
 
 
 class TableFieldsForm(FlaskForm):
@@ -145,12 +140,145 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Import and replace all rules"))
 
 
-class ActionForm(FlaskForm):
-    """Publish, retire, new version: a button with the version the official looked at."""
-
-    lock_version = LockVersion()
+# --- the rules editor: table -> rows -> rule inputs --------------------------------------------
 
 
-def code_choices(pairs) -> list:
-    """Return select choices with a blank first entry (an empty editor row)."""
-    return choices([BLANK, *pairs])
+def _other_notes(note: Mapping | None) -> str:
+    others = {k: v for k, v in (note or {}).items() if k != "en"}
+    return json.dumps(others, ensure_ascii=False, sort_keys=True) if others else ""
+
+
+def editor_data(table: EquivalencyTable) -> dict:
+    """Return the rules editor's data: one row per stored rule, then empty rows."""
+    blank = [{} for _ in range(EXTRA_ROWS)]
+    return {
+        "lock_version": table.lock_version,
+        "grade_rules": [
+            {
+                "origin": r["origin_grade"],
+                "destination": r["dest_grade"],
+                "relation": r["relation"],
+                "conditions": format_conditions(r["conditions"] or {}),
+                "note_en": (r["note"] or {}).get("en", ""),
+                "other_notes": _other_notes(r["note"]),
+            }
+            for r in rule_rows(table, "grade")
+        ]
+        + blank,
+        "subject_mappings": [
+            {
+                "origin": m["origin_subject"],
+                "destination": m["dest_subject"],
+                "note_en": (m["note"] or {}).get("en", ""),
+                "other_notes": _other_notes(m["note"]),
+            }
+            for m in rule_rows(table, "subject")
+        ]
+        + blank,
+        "mark_rules": [
+            {
+                "origin": m["origin_scale"],
+                "destination": m["target_scale"] or "",
+                "method": m["method"],
+                "rounding": m["rounding"],
+                "best": m["best"] or "",
+                "pass_mark": m["pass_mark"] or "",
+            }
+            for m in rule_rows(table, "mark")
+        ]
+        + blank,
+    }
+
+
+def _blank_row(row) -> bool:
+    names = ("origin", "destination", "conditions", "note_en", "best", "pass_mark")
+    return not any((row[name].data or "").strip() for name in names if name in row)
+
+
+def _notes(row) -> dict | None:
+    try:
+        others = json.loads(row.other_notes.data) if row.other_notes.data else {}
+    except ValueError:
+        return None
+    if not isinstance(others, dict) or not set(others) <= set(LOCALE_CODES) - {"en"}:
+        return None
+    return {**others, "en": row.note_en.data or ""}
+
+
+def _row_lists(form: RulesForm) -> dict:
+    return {"grade": form.grade_rules, "subject": form.subject_mappings, "mark": form.mark_rules}
+
+
+def read_editor(form: RulesForm, invalid_note: str, invalid_conditions: str):
+    """Return the rule inputs of the non-blank, non-removed rows, their row numbers, and
+    whether every row could be read (unreadable cells get the given error texts)."""
+    inputs: dict[str, list] = {kind: [] for kind in RULE_KINDS}
+    rows: dict[str, list] = {kind: [] for kind in RULE_KINDS}
+    valid = True
+    for kind, field_list in _row_lists(form).items():
+        for n, entry in enumerate(field_list, start=1):
+            row = entry.form
+            if row.remove.data or _blank_row(row):
+                continue
+            if kind == "mark":
+                inputs[kind].append(
+                    MarkRuleInput(
+                        row.origin.data,
+                        row.method.data,
+                        row.rounding.data,
+                        row.best.data,
+                        row.pass_mark.data,
+                        row.destination.data or None,
+                    )
+                )
+                rows[kind].append(n)
+                continue
+            note = _notes(row)
+            if note is None:
+                row.note_en.errors.append(invalid_note)
+                valid = False
+                continue
+            if kind == "subject":
+                inputs[kind].append(
+                    SubjectMappingInput(row.origin.data, row.destination.data, note)
+                )
+            else:
+                try:
+                    conditions = parse_conditions(row.conditions.data or "")
+                except ValueError:
+                    row.conditions.errors.append(invalid_conditions)
+                    valid = False
+                    continue
+                inputs[kind].append(
+                    GradeRuleInput(
+                        row.origin.data, row.destination.data, row.relation.data, conditions, note
+                    )
+                )
+            rows[kind].append(n)
+    return inputs, rows, valid
+
+
+_EDITOR_FIELDS = {
+    "origin": "origin",
+    "destination": "destination",
+    "relation": "relation",
+    "conditions": "conditions",
+    "method": "method",
+    "rounding": "rounding",
+    "best": "best",
+    "pass": "pass_mark",
+}
+
+
+def show_problems(form: RulesForm, rows: dict, problems: list[RuleProblem], say) -> None:
+    """Put each rule problem on the editor cell it concerns, with row numbers as shown."""
+    lists = _row_lists(form)
+    for p in problems:
+        number = rows[p.kind][p.index]
+        row = lists[p.kind].entries[number - 1].form
+        params = dict(p.params)
+        if "first" in params:
+            params["first"] = rows[p.kind][int(params["first"])]
+        name = _EDITOR_FIELDS.get(p.column, "note_en")
+        target = getattr(row, name, None) or row.origin
+        target.errors.append(say(p.code, params))
