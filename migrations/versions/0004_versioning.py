@@ -4,6 +4,11 @@ Placement policies gain ``retired_at`` (tables had it); both kinds gain ``retire
 Existing data is kept. A policy already retired by the publication of its successor gets
 that publication's time as its retirement time; other retirements stay unknown (NULL).
 
+No batch (copy-and-move) on SQLite: the portal enforces foreign keys and opens every
+transaction with BEGIN IMMEDIATE, so the pragma cannot be switched off here, and dropping the
+old copy of a table would cascade-delete the rows that reference it (rules, programmes).
+SQLite's own ADD COLUMN ... REFERENCES and DROP COLUMN (3.35+) change the table in place.
+
 Revision ID: 0004_versioning
 Revises: 0003_name_tokens
 Create Date: 2026-12-02 18:00:00.000000
@@ -20,15 +25,27 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
-    with op.batch_alter_table('equivalency_tables', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retired_by_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_equivalency_tables_retired_by_id_users'), 'users', ['retired_by_id'], ['id'])
+def _sqlite():
+    return op.get_bind().dialect.name == 'sqlite'
 
-    with op.batch_alter_table('placement_policies', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retired_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_placement_policies_retired_by_id_users'), 'users', ['retired_by_id'], ['id'])
+
+def _add_user_reference(table, column):
+    name = f'fk_{table}_{column}_users'
+    if _sqlite():
+        # ADD COLUMN with an inline reference: no batch copy of the table. Dropping the old
+        # copy under PRAGMA foreign_keys would cascade-delete the rows that reference it.
+        op.execute(
+            f'ALTER TABLE {table} ADD COLUMN {column} INTEGER CONSTRAINT {name} REFERENCES users (id)'
+        )
+    else:
+        op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+        op.create_foreign_key(name, table, 'users', [column], ['id'])
+
+
+def upgrade():
+    _add_user_reference('equivalency_tables', 'retired_by_id')
+    _add_user_reference('placement_policies', 'retired_by_id')
+    op.add_column('placement_policies', sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True))
 
     # Written without an alias on the updated table: SQLite accepts none there.
     op.execute(
@@ -41,12 +58,16 @@ def upgrade():
     )
 
 
-def downgrade():
-    with op.batch_alter_table('placement_policies', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_placement_policies_retired_by_id_users'), type_='foreignkey')
-        batch_op.drop_column('retired_at')
-        batch_op.drop_column('retired_by_id')
+def _drop_user_reference(table, column):
+    if _sqlite():
+        # Native DROP COLUMN (SQLite 3.35+), for the same reason: no copy of the table.
+        op.drop_column(table, column)
+    else:
+        op.drop_constraint(f'fk_{table}_{column}_users', table, type_='foreignkey')
+        op.drop_column(table, column)
 
-    with op.batch_alter_table('equivalency_tables', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_equivalency_tables_retired_by_id_users'), type_='foreignkey')
-        batch_op.drop_column('retired_by_id')
+
+def downgrade():
+    op.drop_column('placement_policies', 'retired_at')
+    _drop_user_reference('placement_policies', 'retired_by_id')
+    _drop_user_reference('equivalency_tables', 'retired_by_id')

@@ -128,6 +128,24 @@ def test_seed_new_version_supersedes_the_published_one(app, reference, tmp_path)
         assert second.supersedes_id == first.id
 
 
+def test_seed_supersession_is_dated_and_audited_like_a_publication(app, reference, tmp_path):
+    root = _data_copy(tmp_path)
+    _edit_policy_file(root, "DE-NW", lambda c: c.update(version=2))
+    with app.app_context():
+        load_reference(root)
+        db.session.commit()
+        first = _policy("DE-NW", 1)
+        assert first.status == "retired"
+        assert first.retired_at is not None and first.retired_by_id is None  # by the seed
+        details = db.session.scalar(
+            select(AuditEntry.details).where(
+                AuditEntry.entity_id == first.public_id,
+                AuditEntry.action == "placement_policy.retired",
+            )
+        )
+        assert details == {"system_version": "DE-NW-2024", "version": 1, "superseded_by": 2}
+
+
 def test_seed_policy_naming_unknown_grades_is_refused(app, reference, tmp_path):
     root = _data_copy(tmp_path)
     _edit_policy_file(
