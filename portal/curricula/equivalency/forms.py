@@ -7,6 +7,7 @@ table and ``read_editor`` turns the submitted rows back into rule inputs.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
@@ -38,11 +39,18 @@ from portal.curricula.equivalency.domain.rules import (
     MarkRuleInput,
     RuleProblem,
     SubjectMappingInput,
+    TableFields,
     format_conditions,
     parse_conditions,
 )
 from portal.curricula.equivalency.services.content import rule_rows
-from portal.curricula.forms import BLANK, METHOD_LABELS, RELATION_LABELS, ROUNDING_LABELS
+from portal.curricula.forms import (
+    BLANK,
+    METHOD_LABELS,
+    RELATION_LABELS,
+    ROUNDING_LABELS,
+    code_choices,
+)
 from portal.curricula.models import EquivalencyTable
 from portal.i18n.domain import LOCALE_CODES
 from portal.versioning.forms import LockVersion
@@ -138,6 +146,45 @@ class ImportForm(FlaskForm):
     lock_version = LockVersion()
     file = FileField(_l("CSV file (UTF-8)"), validators=[FileRequired()])
     submit = SubmitField(_l("Import and replace all rules"))
+
+
+# --- the details form: table <-> fields --------------------------------------------------------
+
+
+def _split_keys(text: str | None) -> tuple[str, ...]:
+    return tuple(k for k in re.split(r"[\s,;]+", text or "") if k)
+
+
+def table_fields(form: TableFieldsForm, table: EquivalencyTable | None) -> TableFields:
+    """Return the fields an official submitted; English texts replace, others are kept."""
+    authority = {**(table.authority if table else {}), "en": form.authority.data or ""}
+    basis = {**(table.basis if table else {}), "en": form.basis.data or ""}
+    return TableFields(
+        valid_from=form.valid_from.data,
+        valid_to=form.valid_to.data,
+        precedence=form.precedence.data,
+        provisional=form.provisional.data,
+        authority=authority,
+        basis=basis,
+        sources=_split_keys(form.sources.data),
+    )
+
+
+def fields_form(table: EquivalencyTable, bound: bool) -> DraftFieldsForm:
+    """Return the draft's details form, from the request when bound, else from the table."""
+    if bound:
+        return DraftFieldsForm()
+    data = {
+        "valid_from": table.valid_from,
+        "valid_to": table.valid_to,
+        "precedence": table.precedence,
+        "provisional": table.provisional,
+        "authority": (table.authority or {}).get("en", ""),
+        "basis": (table.basis or {}).get("en", ""),
+        "sources": " ".join(table.sources or []),
+        "lock_version": table.lock_version,
+    }
+    return DraftFieldsForm(formdata=None, data=data)
 
 
 # --- the rules editor: table -> rows -> rule inputs --------------------------------------------
@@ -282,3 +329,33 @@ def show_problems(form: RulesForm, rows: dict, problems: list[RuleProblem], say)
         name = _EDITOR_FIELDS.get(p.column, "note_en")
         target = getattr(row, name, None) or row.origin
         target.errors.append(say(p.code, params))
+
+
+def _row_choices(table: EquivalencyTable, locale: str) -> dict[str, tuple[list, list]]:
+    def pairs(items, label):
+        return code_choices((i.code, f"{i.code} — {label(i)}") for i in items)
+
+    def grade(g):
+        return g.label(locale)
+
+    def named(item):
+        return item.name(locale)
+
+    return {
+        "grade": (pairs(table.origin.grades, grade), pairs(table.destination.grades, grade)),
+        "subject": (pairs(table.origin.subjects, named), pairs(table.destination.subjects, named)),
+        "mark": (pairs(table.origin.scales, named), pairs(table.destination.scales, named)),
+    }
+
+
+def rules_form(table: EquivalencyTable, bound: bool, locale: str) -> RulesForm:
+    """Return the rules editor, from the request when bound, else from the stored rules."""
+    if bound:
+        form = RulesForm(prefix="rules")
+    else:
+        form = RulesForm(prefix="rules", formdata=None, data=editor_data(table))
+    options = _row_choices(table, locale)
+    for kind, entries in _row_lists(form).items():
+        for entry in entries:
+            entry.form.origin.choices, entry.form.destination.choices = options[kind]
+    return form

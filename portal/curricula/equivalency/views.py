@@ -21,7 +21,7 @@ from portal.core.forms import choices
 from portal.core.transaction import discard_changes
 from portal.curricula import services as systems
 from portal.curricula.equivalency import forms
-from portal.curricula.equivalency.domain.rules import RULE_KINDS, TableFields, format_conditions
+from portal.curricula.equivalency.domain.rules import RULE_KINDS, format_conditions
 from portal.curricula.equivalency.messages import (
     DONE,
     KIND_LABELS,
@@ -171,38 +171,6 @@ def table_diff(public_id: str):
 # --- drafting --------------------------------------------------------------------------------
 
 
-def _split_keys(text: str | None) -> tuple[str, ...]:
-    return tuple(k for k in re.split(r"[\s,;]+", text or "") if k)
-
-
-def _fields(form, table: EquivalencyTable | None) -> TableFields:
-    # The form edits the English text; other languages are kept as they are.
-    authority = {**(table.authority if table else {}), "en": form.authority.data or ""}
-    basis = {**(table.basis if table else {}), "en": form.basis.data or ""}
-    return TableFields(
-        valid_from=form.valid_from.data,
-        valid_to=form.valid_to.data,
-        precedence=form.precedence.data,
-        provisional=form.provisional.data,
-        authority=authority,
-        basis=basis,
-        sources=_split_keys(form.sources.data),
-    )
-
-
-def _field_data(table: EquivalencyTable) -> dict:
-    return {
-        "valid_from": table.valid_from,
-        "valid_to": table.valid_to,
-        "precedence": table.precedence,
-        "provisional": table.provisional,
-        "authority": (table.authority or {}).get("en", ""),
-        "basis": (table.basis or {}).get("en", ""),
-        "sources": " ".join(table.sources or []),
-        "lock_version": table.lock_version,
-    }
-
-
 def _form_error(form, err: TableError) -> int:
     """Show a refusal on the field it concerns (or the form) and return its status."""
     discard_changes()
@@ -234,7 +202,7 @@ def table_new():
     if form.validate_on_submit():
         try:
             table = drafting.create_draft(
-                _user(), form.origin.data, form.destination.data, _fields(form, None)
+                _user(), form.origin.data, form.destination.data, forms.table_fields(form, None)
             )
         except TableError as err:
             status = _form_error(form, err)
@@ -246,50 +214,10 @@ def table_new():
     return render_template("curricula/table_new.html", form=form), status
 
 
-def _row_choices(table: EquivalencyTable) -> dict[str, list]:
-    loc = _locale()
-
-    def pairs(items, label):
-        return code_choices((i.code, f"{i.code} — {label(i)}") for i in items)
-
-    return {
-        "grade": (
-            pairs(table.origin.grades, lambda g: g.label(loc)),
-            pairs(table.destination.grades, lambda g: g.label(loc)),
-        ),
-        "subject": (
-            pairs(table.origin.subjects, lambda s: s.name(loc)),
-            pairs(table.destination.subjects, lambda s: s.name(loc)),
-        ),
-        "mark": (
-            pairs(table.origin.scales, lambda s: s.name(loc)),
-            pairs(table.destination.scales, lambda s: s.name(loc)),
-        ),
-    }
-
-
 def _rules_form(table: EquivalencyTable, bound: bool) -> forms.RulesForm | None:
     if sum(drafting.rule_counts(table).values()) > EDITOR_MAX_ROWS:
-        return None
-    if bound:
-        form = forms.RulesForm(prefix="rules")
-    else:
-        form = forms.RulesForm(prefix="rules", formdata=None, data=forms.editor_data(table))
-    options = _row_choices(table)
-    for kind, entries in (
-        ("grade", form.grade_rules),
-        ("subject", form.subject_mappings),
-        ("mark", form.mark_rules),
-    ):
-        for entry in entries:
-            entry.form.origin.choices, entry.form.destination.choices = options[kind]
-    return form
-
-
-def _fields_form(table: EquivalencyTable, bound: bool) -> forms.DraftFieldsForm:
-    if bound:
-        return forms.DraftFieldsForm()
-    return forms.DraftFieldsForm(formdata=None, data=_field_data(table))
+        return None  # edited through CSV instead
+    return forms.rules_form(table, bound, _locale())
 
 
 def _render_edit(table, form, rules_form, status: int = 200, error: str | None = None):
@@ -320,12 +248,14 @@ def table_edit(public_id: str):
     table, refusal = _draft_or_refusal(public_id)
     if refusal is not None:
         return refusal
-    form = _fields_form(table, bound=request.method == "POST")
+    form = forms.fields_form(table, bound=request.method == "POST")
     rules_form = _rules_form(table, bound=False)
     status = 200
     if form.validate_on_submit():
         try:
-            drafting.update_draft(table, _user(), _fields(form, table), form.lock_version.data)
+            drafting.update_draft(
+                table, _user(), forms.table_fields(form, table), form.lock_version.data
+            )
         except TableError as err:
             status = _form_error(form, err)
         else:
@@ -343,7 +273,7 @@ def table_rules(public_id: str):
     table, refusal = _draft_or_refusal(public_id)
     if refusal is not None:
         return refusal
-    form = _fields_form(table, bound=False)
+    form = forms.fields_form(table, bound=False)
     rules_form = _rules_form(table, bound=True)
     if rules_form is None:
         abort(400)  # too large for the editor; the page offers CSV instead

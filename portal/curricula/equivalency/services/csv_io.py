@@ -35,7 +35,6 @@ Numbers (best, pass) are written as they are.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gc
 import io
@@ -45,6 +44,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from portal.auth.models import User
+from portal.common.csv_files import CsvImportError, CsvProblem, decode
 from portal.common.csv_safety import defuse, restore
 from portal.curricula.equivalency.domain.rules import (
     RULE_KINDS,
@@ -91,28 +91,6 @@ APPLIES = {
     "subject": frozenset({"origin", "destination", *NOTE_COLUMNS}),
     "mark": frozenset({"origin", "destination", "method", "rounding", "best", "pass"}),
 }
-
-# What a spreadsheet treats as a formula (OWASP CSV injection; Primero's trigger set).
-_BAD_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
-
-
-@dataclass(frozen=True)
-class CsvProblem:
-    """One problem of a file: row number (header = 1; 0 = the whole file), column, reason."""
-
-    row: int
-    column: str | None
-    code: str
-    params: dict = field(default_factory=dict)
-
-
-class CsvImportError(ValueError):
-    """The file was refused; ``problems`` lists every reason, ``truncated`` any left out."""
-
-    def __init__(self, problems: Sequence[CsvProblem], truncated: int = 0):
-        super().__init__("csv_import_refused")
-        self.problems = sorted(problems, key=lambda p: (p.row, p.column or ""))
-        self.truncated = truncated
 
 
 @dataclass
@@ -189,21 +167,6 @@ def _cell(column: str, value: str) -> str:
 
 
 # --- import ----------------------------------------------------------------------------------
-
-
-def decode(raw: bytes) -> str:
-    """Return the text of a UTF-8 file (BOM allowed), or raise CsvImportError."""
-    if len(raw) > MAX_BYTES:
-        raise CsvImportError([CsvProblem(0, None, "too_large", {"max_mb": MAX_BYTES // 10**6})])
-    if raw.startswith(_BAD_BOMS) or b"\x00" in raw:
-        raise CsvImportError([CsvProblem(0, None, "not_utf8")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CsvImportError([CsvProblem(0, None, "not_utf8")]) from None
-    if not text.strip():
-        raise CsvImportError([CsvProblem(0, None, "empty")])
-    return text
 
 
 def _check_header(header: list[str]) -> list[CsvProblem]:
@@ -379,7 +342,7 @@ def import_csv(
     """Replace a draft's rules with a file's, all or nothing; return the counts per kind."""
     require_draft(TABLES, table, official, expected_lock_version)
     with _cyclic_gc_paused():
-        parsed = read_rules(decode(raw))
+        parsed = read_rules(decode(raw, MAX_BYTES))
         rules = (parsed.grade_rules, parsed.subject_mappings, parsed.mark_rules)
         if parsed.problems:
             # Report what is wrong with the well-formed rows too, so that one pass fixes all.
