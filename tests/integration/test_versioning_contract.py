@@ -106,7 +106,10 @@ def _state(app, case: Case, public_id: str) -> dict:
         doc = db.session.scalar(
             select(case.kind.model).where(case.kind.model.public_id == public_id)
         )
-        email = lambda user_id: user_id and db.session.get(User, user_id).email  # noqa: E731
+
+        def email(user_id: int | None) -> str | None:
+            return user_id and db.session.get(User, user_id).email
+
         return {
             "status": doc.status,
             "version": doc.version,
