@@ -31,7 +31,7 @@ from portal.placement.domain import (
     StudyStatus,
     recommend_placement,
 )
-from portal.placement.policies import parameters_to_domain, programme_to_domain
+from portal.placement.policy.domain import parameters_to_domain, programme_to_domain
 
 N = 10_000
 SEED = 2026

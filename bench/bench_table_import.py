@@ -64,11 +64,12 @@ def _measure(url: str, instance: Path) -> dict:
 
     from portal import create_app
     from portal.auth.models import User
-    from portal.curricula import csv_io, tables
-    from portal.curricula.loader import load_reference
+    from portal.curricula.equivalency.domain.rules import TableFields
+    from portal.curricula.equivalency.services import csv_io, drafting
     from portal.curricula.models import EducationSystemVersion, EquivalencyGradeRule
     from portal.extensions import db
     from portal.schools.models import Jurisdiction
+    from portal.seed import load_reference
 
     app = create_app(
         {
@@ -97,8 +98,8 @@ def _measure(url: str, instance: Path) -> dict:
         dest = db.session.scalar(
             select(EducationSystemVersion).where(EducationSystemVersion.code.like("DE-NW%"))
         )
-        draft = tables.create_draft(
-            official, origin.code, dest.code, tables.TableFields(valid_from=date(2026, 1, 1))
+        draft = drafting.create_draft(
+            official, origin.code, dest.code, TableFields(valid_from=date(2026, 1, 1))
         )
         db.session.commit()
         raw = _csv_bytes([g.code for g in origin.grades], [g.code for g in dest.grades])

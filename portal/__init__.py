@@ -50,7 +50,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import portal.placement.decision_views  # noqa: F401 - routes on the placement blueprint
+    import portal.curricula.equivalency.views
+    import portal.placement.decision_views
+    import portal.placement.policy.views  # noqa: F401 - routes on the curricula/placement blueprints
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.curricula.views import bp as curricula_bp

@@ -78,7 +78,8 @@ def register_cli(app: Flask) -> None:
 )
 def load_reference_command(data_dir: str | None) -> None:
     """Load education systems, sources and seed equivalency tables (idempotent)."""
-    from portal.curricula.loader import ReferenceDataError, load_reference
+    from portal.curricula.loader import ReferenceDataError
+    from portal.seed import load_reference
 
     try:
         report = load_reference(Path(data_dir) if data_dir else None)

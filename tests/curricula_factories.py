@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.curricula import tables
+from portal.curricula.equivalency.services.content import content_hash
 from portal.curricula.models import (
     EducationSystemVersion,
     EquivalencyGradeRule,
@@ -170,7 +170,7 @@ def make_table(
     db.session.add(table)
     db.session.flush()
     if published_by is not None:
-        table.content_hash = tables.content_hash(table)
+        table.content_hash = content_hash(table)
         table.status, table.published_by_id, table.published_at = (
             "published",
             published_by.id,

@@ -1,13 +1,14 @@
-"""Load the versioned reference files (systems, sources, seed tables, placement policies).
+"""Load the curricula reference files: sources, education systems and seed equivalency tables.
 
-Idempotent: a second run changes nothing. System versions are seed data and are updated in
-place when their file changes; a published table is immutable, so a changed file for an
-existing published version is reported and skipped (publish a new version instead).
+``portal.seed.load_reference`` runs this and then the loaders of the features that build on
+curricula (placement policies). Idempotent: a second run changes nothing. System versions
+are seed data and are updated in place when their file changes; a published table is
+immutable, so a changed file for an existing published version is reported and skipped
+(publish a new version instead).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal.audit.services import record
 from portal.curricula import domain
 from portal.curricula.models import (
     EducationSystemVersion,
@@ -32,6 +32,7 @@ from portal.curricula.models import (
 )
 from portal.extensions import db
 from portal.schools.models import Jurisdiction
+from portal.versioning.domain import canonical_hash
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SUPPORTED_FORMAT = 1
@@ -58,12 +59,6 @@ class LoadReport:
         return "; ".join(parts)
 
 
-def canonical_hash(content: object) -> str:
-    """Return SHA-256 over canonical JSON (sorted keys, no spaces, UTF-8)."""
-    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
 def _read(path: Path) -> dict:
     try:
         content = json.loads(path.read_text(encoding="utf-8"))
@@ -78,10 +73,8 @@ def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def load_reference(data_dir: Path | None = None) -> LoadReport:
-    """Upsert every reference file in one transaction (the caller commits)."""
-    root = Path(data_dir or DATA_DIR)
-    report = LoadReport()
+def load_curricula(root: Path, report: LoadReport) -> None:
+    """Upsert the sources, systems and seed tables under ``root`` (the caller commits)."""
     _load_sources(_read(root / "sources.json"), report)
     systems = {}
     for path in sorted((root / "systems").glob("*.json")):
@@ -90,17 +83,15 @@ def load_reference(data_dir: Path | None = None) -> LoadReport:
     for path in sorted((root / "tables").glob("*.json")):
         _load_table(_read(path), systems, report)
     db.session.flush()
-    from portal.placement.policies import load_policies  # placement builds on curricula
 
-    load_policies(root, report)
-    if report.created or report.updated:
-        record(
-            "reference.loaded",
-            "reference",
-            None,
-            details={"created": dict(report.created), "updated": dict(report.updated)},
-        )
-    return report
+
+def load_reference(data_dir: Path | None = None) -> LoadReport:
+    """Load every reference file; kept for callers that predate ``portal.seed``."""
+    # Documented cycle: portal.seed imports this module. Remove this function once
+    # tests/conftest.py imports portal.seed.load_reference.
+    from portal.seed import load_reference as load_all
+
+    return load_all(data_dir)
 
 
 def _load_sources(content: dict, report: LoadReport) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import (
     JSON,
@@ -16,12 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import PublicId, UTCDateTime, new_public_id, utcnow
 from portal.extensions import db
 from portal.schools.models import Jurisdiction
+from portal.versioning.models import VersionedDocument, lifecycle_constraints
 
 STATUSES = "'provisional', 'approved'"
-TABLE_STATUSES = "'draft', 'published', 'retired'"
 
 
 def _label(labels: dict, locale: str, fallback: str) -> str:
@@ -185,51 +184,29 @@ class GradingScale(db.Model):
         return _label(self.names, locale, self.code)
 
 
-class EquivalencyTable(db.Model):
+class EquivalencyTable(VersionedDocument, db.Model):
     """A ministry's versioned mapping from one system version to another.
 
+    All versions of a table share its ``code``; the owner is the destination's jurisdiction.
     Published versions are immutable: a change is a new version that supersedes it.
     """
 
     __tablename__ = "equivalency_tables"
-    __table_args__ = (
-        UniqueConstraint("code", "version"),
-        CheckConstraint(f"status IN ({TABLE_STATUSES})", name="status_known"),
-        CheckConstraint(
-            "status = 'draft' OR published_by_id IS NULL OR published_by_id != drafted_by_id",
-            name="four_eyes",
-        ),
-    )
+    __table_args__ = lifecycle_constraints("code")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
     code: Mapped[str] = mapped_column(String(90), index=True)
-    version: Mapped[int] = mapped_column(Integer)
     origin_id: Mapped[int] = mapped_column(ForeignKey("system_versions.id"), index=True)
     destination_id: Mapped[int] = mapped_column(ForeignKey("system_versions.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     precedence: Mapped[int] = mapped_column(Integer, default=0)
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
     authority: Mapped[dict] = mapped_column(JSON, default=dict)
     basis: Mapped[dict] = mapped_column(JSON, default=dict)
     sources: Mapped[list] = mapped_column(JSON, default=list)
-    content_hash: Mapped[str | None] = mapped_column(String(64))
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("equivalency_tables.id"))
-    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Optimistic locking: two officials editing one draft cannot overwrite each other.
-    lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     origin: Mapped[EducationSystemVersion] = relationship(foreign_keys=[origin_id])
     destination: Mapped[EducationSystemVersion] = relationship(foreign_keys=[destination_id])
     owner: Mapped[Jurisdiction] = relationship()
-    supersedes: Mapped[EquivalencyTable | None] = relationship(remote_side=[id])
     grade_rules: Mapped[list[EquivalencyGradeRule]] = relationship(
         back_populates="table",
         cascade="all, delete-orphan",
@@ -245,8 +222,6 @@ class EquivalencyTable(db.Model):
         cascade="all, delete-orphan",
         order_by="EquivalencyMarkRule.position",
     )
-
-    __mapper_args__ = {"version_id_col": lock_version}
 
 
 class EquivalencyGradeRule(db.Model):

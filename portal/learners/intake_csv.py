@@ -62,8 +62,8 @@ from portal.audit.services import record
 from portal.auth.domain import Role
 from portal.auth.models import User
 from portal.common.calendars import CalendarError, parse_date_text
+from portal.common.csv_files import CsvImportError, CsvProblem, decode
 from portal.common.vocabulary import StudyStatus
-from portal.curricula.csv_io import CsvImportError, CsvProblem, decode
 from portal.curricula.models import EducationSystemVersion
 from portal.curricula.services import NotFound, current_system_version, origin_version_for_grade
 from portal.extensions import db

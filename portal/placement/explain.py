@@ -33,7 +33,7 @@ from portal.placement.messages import (
     programme_label,
 )
 from portal.placement.models import PlacementPolicy as PolicyRow
-from portal.placement.policies import NOTE_KEY, label_text
+from portal.placement.policy.domain import NOTE_KEY, label_text
 
 # --- names from the reference data ------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from portal.placement.domain import (
     StudyStatus,
 )
 from portal.placement.model import PROFICIENCY_ORDER
-from portal.placement.policies import evidence_level
+from portal.placement.policy.domain import evidence_level
 
 MAX_ITEMS = 30  # studies, assessments or languages in one request
 LANGUAGE = re.compile(r"[a-z]{2,3}")

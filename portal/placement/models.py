@@ -23,49 +23,31 @@ from portal.db import PublicId, UTCDateTime, new_public_id, utcnow
 from portal.extensions import db
 from portal.learners.models import Learner
 from portal.schools.models import Jurisdiction, School
+from portal.versioning.models import VersionedDocument, lifecycle_constraints
 
 
-class PlacementPolicy(db.Model):
-    """The engine's parameters for one destination system version (DOMAIN.md §6.3)."""
+class PlacementPolicy(VersionedDocument, db.Model):
+    """The engine's parameters for one destination system version (DOMAIN.md §6.3).
+
+    All versions of a policy share its system version; the owner is that system's jurisdiction.
+    """
 
     __tablename__ = "placement_policies"
-    __table_args__ = (
-        UniqueConstraint("system_version_id", "version"),
-        CheckConstraint("status IN ('draft', 'published', 'retired')", name="status_known"),
-        CheckConstraint(
-            "status = 'draft' OR published_by_id IS NULL OR published_by_id != drafted_by_id",
-            name="four_eyes",
-        ),
-    )
+    __table_args__ = lifecycle_constraints("system_version_id")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     system_version_id: Mapped[int] = mapped_column(ForeignKey("system_versions.id"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
     parameters: Mapped[dict] = mapped_column(JSON)
     # Per-parameter status and notes from the seed file ({"entry_age": "approved", ...}).
     parameter_status: Mapped[dict] = mapped_column(JSON, default=dict)
     sources: Mapped[list] = mapped_column(JSON, default=list)
-    content_hash: Mapped[str | None] = mapped_column(String(64))
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("placement_policies.id"))
-    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     system_version: Mapped[EducationSystemVersion] = relationship()
     programmes: Mapped[list[AcceleratedProgramme]] = relationship(
         back_populates="policy", cascade="all, delete-orphan", order_by="AcceleratedProgramme.code"
     )
-
-    __mapper_args__ = {"version_id_col": lock_version}
 
     @property
     def version_label(self) -> str:

@@ -55,11 +55,8 @@ from portal.placement.inputs import (
 )
 from portal.placement.models import PlacementDecision, PlacementRecommendation
 from portal.placement.models import PlacementPolicy as PolicyRow
-from portal.placement.policies import (
-    published_policy_on,
-    to_domain_policy,
-    to_domain_programmes,
-)
+from portal.placement.policy.services.content import to_domain_policy, to_domain_programmes
+from portal.placement.policy.services.lifecycle import published_policy_on
 
 REASON_MAX = 2000
 # Learner-record assessment kinds, as the engine knows them.

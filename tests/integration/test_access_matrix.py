@@ -36,9 +36,10 @@ from portal.learners.transfers import request_transfer
 from portal.passports.models import TrustedInstance
 from portal.passports.services import issue_passport
 from portal.placement.models import PlacementPolicy
-from portal.placement.policies import new_version
+from portal.placement.policy.services.lifecycle import POLICIES
 from portal.placement.services import recommend_for_learner
 from portal.schools.models import Jurisdiction, School
+from portal.versioning.services import new_version
 from tests.curricula_factories import make_table
 from tests.factories import make_learner, make_user
 
@@ -225,8 +226,8 @@ def scene(app, world, reference) -> Scene:
             EquivalencyTable.code == "SY__DE-NW",
             EquivalencyTable.status == "published",
         )
-        own_policy = new_version(_policy("DE-NW"), nw_official)
-        other_policy = new_version(_policy("DE-BY"), by_official)
+        own_policy = new_version(POLICIES, _policy("DE-NW"), nw_official)
+        other_policy = new_version(POLICIES, _policy("DE-BY"), by_official)
         trusted = TrustedInstance(
             name="Other portal",
             base_url="https://other-portal.example",

@@ -16,13 +16,13 @@ from sqlalchemy.engine import make_url
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
-from portal.curricula.loader import load_reference
 from portal.db import utcnow
 from portal.extensions import db
 from portal.learners.models import Learner, LearnerIdentifier
 from portal.passports import services, trust
 from portal.passports.models import CachedStatusList, TrustedInstance
 from portal.passports.verification import verify_credential, verify_qr
+from portal.seed import load_reference
 from tests.conftest import IS_POSTGRES, TEST_DB, csrf_token, sign_in
 from tests.factories import make_jurisdiction, make_school, make_user
 from tests.integration.test_passport_issue import (

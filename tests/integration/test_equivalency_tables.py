@@ -10,9 +10,13 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
-from portal.curricula import tables
+from portal.curricula.equivalency.domain.rules import TableFields
+from portal.curricula.equivalency.services import content, drafting
+from portal.curricula.equivalency.services.lifecycle import TABLES, TableError
 from portal.curricula.models import EquivalencyGradeRule, EquivalencyTable
 from portal.extensions import db
+from portal.versioning import services as lifecycle
+from portal.versioning.domain import canonical_hash
 from tests import curricula_factories
 from tests.conftest import csrf_token, sign_in
 
@@ -144,9 +148,9 @@ def test_new_table_destination_must_be_own_authority(app, login_as, ref):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(EquivalencyTable)) == 2
         official = db.session.scalar(select(User).where(User.email == "ministry@test.example"))
-        with pytest.raises(tables.TableError) as err:
-            tables.create_draft(
-                official, "UA-2018", "DE-BY-2024", tables.TableFields(valid_from=_date())
+        with pytest.raises(TableError) as err:
+            drafting.create_draft(
+                official, "UA-2018", "DE-BY-2024", TableFields(valid_from=_date())
             )
         assert err.value.code == "destination_not_own"
 
@@ -250,8 +254,8 @@ def test_rules_editor_changes_adds_and_removes_rows(app, login_as, ref):
         ("UA-G4", "DE-NW-G4", "exact"),
     ]
     with app.app_context():
-        rules = tables.rule_rows(tables.table_for_view(_official(), public_id), "grade")
-        mark = tables.rule_rows(tables.table_for_view(_official(), public_id), "mark")
+        rules = content.rule_rows(lifecycle.for_view(TABLES, _official(), public_id), "grade")
+        mark = content.rule_rows(lifecycle.for_view(TABLES, _official(), public_id), "mark")
     assert rules[2]["conditions"] == {
         "requires_assessment": True,
         "requires_certificate": "UA-BASIC",
@@ -343,7 +347,7 @@ def test_drafter_cannot_publish_but_a_second_official_can(app, login_as, second,
         table = db.session.scalar(
             select(EquivalencyTable).where(EquivalencyTable.public_id == public_id)
         )
-        assert t["content_hash"] == tables.content_hash(table)
+        assert t["content_hash"] == content.content_hash(table)
         details = db.session.scalar(
             select(AuditEntry.details).where(
                 AuditEntry.action == "equivalency_table.published",
@@ -408,13 +412,15 @@ def test_published_table_is_immutable(app, login_as, ref):
             select(EquivalencyTable).where(EquivalencyTable.public_id == public_id)
         )
         for call in (
-            lambda: tables.update_draft(
-                table, _official(), tables.TableFields(valid_from=_date()), table.lock_version
+            lambda: drafting.update_draft(
+                table, _official(), TableFields(valid_from=_date()), table.lock_version
             ),
-            lambda: tables.replace_rules(table, _official(), [], [], []),
-            lambda: tables.publish(table, _official(curricula_factories.SECOND_OFFICIAL)),
+            lambda: drafting.replace_rules(table, _official(), [], [], []),
+            lambda: lifecycle.publish(
+                TABLES, table, _official(curricula_factories.SECOND_OFFICIAL)
+            ),
         ):
-            with pytest.raises(tables.TableError) as err:
+            with pytest.raises(TableError) as err:
                 call()
             assert err.value.code == "published_immutable"
 
@@ -450,9 +456,9 @@ def test_new_version_supersedes_and_retires_the_old_one_on_publish(app, login_as
         )
     assert details == {"code": "SY__DE-NW", "version": 1, "superseded_by": 2}
     with app.app_context():
-        history = tables.history("SY__DE-NW")
+        history = lifecycle.history(TABLES, "SY__DE-NW")
         assert [(t.version, t.status) for t in history] == [(2, "published"), (1, "retired")]
-        published = tables.visible_tables(_official("guardian@test.example"))
+        published = lifecycle.visible(TABLES, _official("guardian@test.example"))
         assert [t.public_id for t in published] == [v2]
 
     html = c.get(f"/reference/tables/{v2}").get_data(as_text=True)
@@ -514,7 +520,9 @@ def test_diff_shows_added_removed_and_changed_rules_side_by_side(app, login_as, 
     assert r.status_code == 302
     with app.app_context():
         official = _official()
-        d = tables.diff(tables.table_for_edit(official, v2), tables.table_for_view(official, v1))
+        d = drafting.diff(
+            lifecycle.for_edit(TABLES, official, v2), lifecycle.for_view(TABLES, official, v1)
+        )
         grade = [
             (row.status, (row.old or row.new)["origin_grade"], row.changed) for row in d.grade_rules
         ]
@@ -625,23 +633,26 @@ def test_stale_rules_submit_answers_409_and_changes_nothing(app, login_as, ref):
 
 
 def test_concurrent_writer_is_refused_by_the_version_column(app, login_as, ref):
-    """The in-memory check is backed by the database: a lost race raises StaleDataError."""
+    """The in-memory check is backed by the database: a lost race raises StaleDataError,
+    which the lifecycle answers as the table's "stale" refusal (409), not as a crash."""
     from sqlalchemy.orm.exc import StaleDataError
 
     c = login_as("ministry_official")
     public_id = _draft_with_rules(c)
     with app.app_context():
-        table = tables.table_for_edit(_official(), public_id)
+        table = lifecycle.for_edit(TABLES, _official(), public_id)
         seen = table.lock_version
         db.session.execute(
             EquivalencyTable.__table__.update()
             .where(EquivalencyTable.__table__.c.public_id == public_id)
             .values(lock_version=seen + 1)
         )
-        with pytest.raises(StaleDataError):
-            tables.update_draft(
-                table, _official(), tables.TableFields(valid_from=_date(), precedence=3), seen
+        with pytest.raises(TableError) as err:
+            drafting.update_draft(
+                table, _official(), TableFields(valid_from=_date(), precedence=3), seen
             )
+        assert isinstance(err.value.__cause__, StaleDataError)
+        assert (err.value.code, err.value.status) == ("stale", 409)
         db.session.rollback()
 
 
@@ -650,14 +661,14 @@ def test_concurrent_writer_is_refused_by_the_version_column(app, login_as, ref):
 
 def test_content_hash_is_canonical_and_stable(app, ref):
     with app.app_context():
-        table = tables.table_for_view(_official(), ref.tables["sy_nw"])
-        content = tables.table_content(table)
+        table = lifecycle.for_view(TABLES, _official(), ref.tables["sy_nw"])
+        canonical = content.table_content(table)
         # the same bytes on SQLite and PostgreSQL: fixed factory content, fixed digest
-        assert table.content_hash == tables.canonical_hash(content)
+        assert table.content_hash == canonical_hash(canonical)
         assert table.content_hash == (
             "ce91f8df27ba54918ad211623a3afc809e472a6b42fdee00b4e2bcd6cb72eaf1"
         )
-        assert list(content) == [
+        assert list(canonical) == [
             "origin",
             "destination",
             "valid_from",

@@ -14,13 +14,23 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
-from portal.curricula.loader import DATA_DIR, ReferenceDataError, load_reference
-from portal.curricula.services import NotFound
+from portal.common.errors import NotFound
+from portal.curricula.loader import DATA_DIR, ReferenceDataError
 from portal.extensions import db
-from portal.placement import policies
 from portal.placement.domain import EvidenceLevel, PlacementBasis
 from portal.placement.models import AcceleratedProgramme, PlacementPolicy
+from portal.placement.policy import domain as parameters
+from portal.placement.policy.services import content
+from portal.placement.policy.services.lifecycle import (
+    POLICIES,
+    PolicyChanges,
+    PolicyError,
+    published_policy_on,
+    update_draft,
+)
 from portal.schools.models import Jurisdiction
+from portal.seed import load_reference
+from portal.versioning import services as lifecycle
 from tests import factories
 from tests.conftest import sign_in
 
@@ -55,13 +65,15 @@ def test_seed_policies_loaded_once_per_system(app, reference):
         rows = db.session.scalars(select(PlacementPolicy)).all()
         assert len(rows) == len(list((DATA_DIR / "policies").glob("*.json"))) == 26
         assert {r.status for r in rows} == {"published"}
-        assert all(r.content_hash == policies.content_hash(r) for r in rows)
+        assert all(r.content_hash == content.content_hash(r) for r in rows)
         ug = _policy("UG")
         assert ug.system_version.code == "UG-7-4-2"
         assert [p.code for p in ug.programmes] == ["UG-AEP"]
         assert ug.programmes[0].levels[0] == {"code": "L1", "grades": ["UG-P1", "UG-P2", "UG-P3"]}
         assert ug.parameter_status["aep_age_band"] == "approved"
-        assert "Uganda AEP pilots" in ug.parameter_status[policies.NOTES_KEY]["aep_age_band"]["en"]
+        assert (
+            "Uganda AEP pilots" in ug.parameter_status[parameters.NOTES_KEY]["aep_age_band"]["en"]
+        )
 
 
 def test_seed_reload_changes_nothing(app, reference):
@@ -116,6 +128,24 @@ def test_seed_new_version_supersedes_the_published_one(app, reference, tmp_path)
         assert second.supersedes_id == first.id
 
 
+def test_seed_supersession_is_dated_and_audited_like_a_publication(app, reference, tmp_path):
+    root = _data_copy(tmp_path)
+    _edit_policy_file(root, "DE-NW", lambda c: c.update(version=2))
+    with app.app_context():
+        load_reference(root)
+        db.session.commit()
+        first = _policy("DE-NW", 1)
+        assert first.status == "retired"
+        assert first.retired_at is not None and first.retired_by_id is None  # by the seed
+        details = db.session.scalar(
+            select(AuditEntry.details).where(
+                AuditEntry.entity_id == first.public_id,
+                AuditEntry.action == "placement_policy.retired",
+            )
+        )
+        assert details == {"system_version": "DE-NW-2024", "version": 1, "superseded_by": 2}
+
+
 def test_seed_policy_naming_unknown_grades_is_refused(app, reference, tmp_path):
     root = _data_copy(tmp_path)
     _edit_policy_file(
@@ -140,15 +170,15 @@ def test_seed_policy_with_invalid_parameter_is_refused(app, reference, tmp_path)
 
 def test_to_domain_policy_converts_seed_types(app, reference):
     with app.app_context():
-        nw = policies.to_domain_policy(_policy("DE-NW"))
+        nw = content.to_domain_policy(_policy("DE-NW"))
         assert nw.policy_version == "DE-NW-2024/v1"
         assert nw.placement_basis is PlacementBasis.AGE_FIRST
         assert nw.allow_ahead_of_age.min_evidence is EvidenceLevel.E4
         assert nw.language_support.programme.startswith("Preparatory class")
         assert nw.transition_grades == ("DE-NW-G4", "DE-NW-G10")
         assert nw.provisional is True  # the seed marks parameters provisional
-        assert policies.to_domain_policy(_policy("ER")).language_support is None
-        (aep,) = policies.to_domain_programmes(_policy("UG"))
+        assert content.to_domain_policy(_policy("ER")).language_support is None
+        (aep,) = content.to_domain_programmes(_policy("UG"))
         assert (aep.code, aep.certified, aep.age_band) == ("UG-AEP", True, (12, 18))
         assert aep.level_for("UG-P5") == ("L2", ("UG-P4", "UG-P5"))
 
@@ -159,24 +189,24 @@ def test_to_domain_policy_converts_seed_types(app, reference):
     ids=["E0", "E4", "int"],
 )
 def test_evidence_level_reads_names_and_numbers(value, level):
-    assert policies.evidence_level(value) is level
+    assert parameters.evidence_level(value) is level
 
 
 @pytest.mark.parametrize("value", ["E6", "4", 6, True, None], ids=str)
 def test_evidence_level_refuses_others(value):
     with pytest.raises(ValueError):
-        policies.evidence_level(value)
+        parameters.evidence_level(value)
 
 
 # --- lifecycle ----------------------------------------------------------------------------
 
 
 def _draft(world):
-    return policies.new_version(_policy("DE-NW"), _user("ministry_official", world))
+    return lifecycle.new_version(POLICIES, _policy("DE-NW"), _user("ministry_official", world))
 
 
-def _changes(row: PlacementPolicy, **parameters) -> policies.PolicyChanges:
-    return policies.PolicyChanges(
+def _changes(row: PlacementPolicy, **parameters) -> PolicyChanges:
+    return PolicyChanges(
         parameters={**row.parameters, **parameters},
         valid_from=row.valid_from,
         provisional=row.provisional,
@@ -185,7 +215,7 @@ def _changes(row: PlacementPolicy, **parameters) -> policies.PolicyChanges:
 
 def test_new_version_copies_parameters_and_programmes(app, world, reference):
     with app.app_context():
-        draft = policies.new_version(_policy("UG"), factories.make_user(
+        draft = lifecycle.new_version(POLICIES, _policy("UG"), factories.make_user(
             "ug@test.example", "ministry_official",
             jurisdiction=db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "UG")),
         ))  # fmt: skip
@@ -200,20 +230,20 @@ def test_draft_edit_is_validated_against_the_engine(app, world, reference):
         official = _user("ministry_official", world)
         draft = _draft(world)
         bad_reference = {"type": "cutoff_date", "month_day": "13-45", "months": None}
-        with pytest.raises(policies.PolicyError) as err:
-            policies.update_draft(
+        with pytest.raises(PolicyError) as err:
+            update_draft(
                 draft, official, _changes(draft, age_reference=bad_reference), draft.lock_version
             )
         assert (err.value.code, err.value.field) == ("invalid_parameter", "age_reference.month_day")
-        with pytest.raises(policies.PolicyError) as err:
-            policies.update_draft(
+        with pytest.raises(PolicyError) as err:
+            update_draft(
                 draft, official, _changes(draft, transition_grades=["PL-SP8"]), draft.lock_version
             )
         assert (err.value.code, err.value.field) == ("unknown_grade", "transition_grades")
-        with pytest.raises(policies.PolicyError) as err:
-            policies.update_draft(draft, official, _changes(draft, colour="red"), None)
+        with pytest.raises(PolicyError) as err:
+            update_draft(draft, official, _changes(draft, colour="red"), None)
         assert err.value.code == "unknown_parameter"
-        changed = policies.update_draft(
+        changed = update_draft(
             draft, official, _changes(draft, max_grades_below_age=2), draft.lock_version
         )
         assert changed == ["max_grades_below_age"]
@@ -222,8 +252,8 @@ def test_draft_edit_is_validated_against_the_engine(app, world, reference):
 def test_stale_draft_edit_is_refused(app, world, reference):
     with app.app_context():
         draft = _draft(world)
-        with pytest.raises(policies.PolicyError, match="stale"):
-            policies.update_draft(
+        with pytest.raises(PolicyError, match="stale"):
+            update_draft(
                 draft,
                 _user("ministry_official", world),
                 _changes(draft, entry_age=6),
@@ -237,25 +267,25 @@ def test_publish_needs_a_second_official_and_retires_the_old_version(
     with app.app_context():
         official = _user("ministry_official", world)
         draft = _draft(world)
-        policies.update_draft(
-            draft, official, _changes(draft, max_grades_below_age=2), draft.lock_version
-        )
-        with pytest.raises(policies.PolicyError, match="four_eyes"):
-            policies.publish(draft, official)
+        update_draft(draft, official, _changes(draft, max_grades_below_age=2), draft.lock_version)
+        with pytest.raises(PolicyError, match="four_eyes"):
+            lifecycle.publish(POLICIES, draft, official)
         reviewer = db.session.scalar(select(User).where(User.email == second_official))
-        policies.publish(draft, reviewer, draft.lock_version)
+        lifecycle.publish(POLICIES, draft, reviewer, draft.lock_version)
         db.session.commit()
         assert (draft.status, draft.published_by_id) == ("published", reviewer.id)
-        assert draft.content_hash == policies.content_hash(draft)
+        assert draft.content_hash == content.content_hash(draft)
         assert _policy("DE-NW", 1).status == "retired"
         on = date(2026, 9, 1)
-        assert policies.published_policy_on(draft.system_version, on).version == 2
+        assert published_policy_on(draft.system_version, on).version == 2
         actions = db.session.scalars(
             select(AuditEntry.action).where(AuditEntry.entity == "placement_policy")
         ).all()
+        # The retirement of version 1 by this publication is audited (it was not before).
         assert actions == [
             "placement_policy.version_started",
             "placement_policy.updated",
+            "placement_policy.retired",
             "placement_policy.published",
         ]
 
@@ -263,10 +293,8 @@ def test_publish_needs_a_second_official_and_retires_the_old_version(
 def test_published_policy_is_immutable(app, world, reference):
     with app.app_context():
         published = _policy("DE-NW")
-        with pytest.raises(policies.PolicyError, match="published_immutable"):
-            policies.update_draft(
-                published, _user("ministry_official", world), _changes(published), None
-            )
+        with pytest.raises(PolicyError, match="published_immutable"):
+            update_draft(published, _user("ministry_official", world), _changes(published), None)
 
 
 def test_four_eyes_is_also_a_database_constraint(app, world, reference):
@@ -283,21 +311,21 @@ def test_other_jurisdiction_cannot_touch_the_policy(app, world, reference):
     with app.app_context():
         other = _user("ministry_other", world)
         with pytest.raises(NotFound):
-            policies.new_version(_policy("DE-NW"), other)
+            lifecycle.new_version(POLICIES, _policy("DE-NW"), other)
         draft = _draft(world)
         db.session.commit()
         with pytest.raises(NotFound):
-            policies.policy_for_view(other, draft.public_id)
-        assert policies.policy_for_view(other, _policy("DE-NW").public_id).version == 1
+            lifecycle.for_view(POLICIES, other, draft.public_id)
+        assert lifecycle.for_view(POLICIES, other, _policy("DE-NW").public_id).version == 1
 
 
 def test_retire_withdraws_the_policy_from_placements(app, world, reference):
     with app.app_context():
         row = _policy("DE-NW")
-        policies.retire(row, _user("ministry_official", world), row.lock_version)
-        assert policies.published_policy_on(row.system_version, date(2026, 9, 1)) is None
-        with pytest.raises(policies.PolicyError, match="not_published"):
-            policies.retire(row, _user("ministry_official", world))
+        lifecycle.retire(POLICIES, row, _user("ministry_official", world), row.lock_version)
+        assert published_policy_on(row.system_version, date(2026, 9, 1)) is None
+        with pytest.raises(PolicyError, match="not_published"):
+            lifecycle.retire(POLICIES, row, _user("ministry_official", world))
 
 
 # --- pages --------------------------------------------------------------------------------

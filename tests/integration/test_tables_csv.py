@@ -17,7 +17,8 @@ from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.common.csv_safety import defuse, restore
 from portal.config import TRANSLATIONS_DIR as TRANSLATIONS
-from portal.curricula import csv_io, tables
+from portal.curricula.equivalency.services import content, csv_io, drafting
+from portal.curricula.equivalency.services.lifecycle import TABLES
 from portal.curricula.models import (
     EquivalencyGradeRule,
     EquivalencyMarkRule,
@@ -25,6 +26,7 @@ from portal.curricula.models import (
     EquivalencyTable,
 )
 from portal.extensions import db
+from portal.versioning import services as lifecycle
 from tests import curricula_factories
 from tests.conftest import csrf_token
 
@@ -45,8 +47,8 @@ def draft(app, login_as, ref):
     """A draft version 2 of SY→DE-NW (a copy of the published version 1)."""
     with app.app_context():
         official = _user("ministry@test.example")
-        v1 = tables.table_for_view(official, ref.tables["sy_nw"])
-        v2 = tables.new_version(v1, official)
+        v1 = lifecycle.for_view(TABLES, official, ref.tables["sy_nw"])
+        v2 = lifecycle.new_version(TABLES, v1, official)
         db.session.commit()
         return v2.public_id
 
@@ -73,7 +75,7 @@ def _fingerprint(app, public_id: str) -> tuple:
         audit = db.session.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "access.denied")
         )
-        return counts, tables.content_hash(table), table.lock_version, audit
+        return counts, content.content_hash(table), table.lock_version, audit
 
 
 def _upload(c, public_id: str, raw: bytes, lock: int | str | None = None, app=None):
@@ -228,8 +230,8 @@ def test_import_replaces_the_draft_rules(app, login_as, draft):
     )
     with app.app_context():
         table = _table(draft)
-        grade = tables.rule_rows(table, "grade")
-        marks = tables.rule_rows(table, "mark")
+        grade = content.rule_rows(table, "grade")
+        marks = content.rule_rows(table, "mark")
         details = db.session.scalar(
             select(AuditEntry.details)
             .where(AuditEntry.entity_id == draft)
@@ -269,13 +271,13 @@ def test_round_trip_export_import_gives_the_same_content_hash(app, login_as, ref
     before = _fingerprint(app, draft)[1]
     # wipe the rules, then bring them back from the exported file
     with app.app_context():
-        tables.replace_rules(_table(draft), _user("ministry@test.example"), [], [], [])
+        drafting.replace_rules(_table(draft), _user("ministry@test.example"), [], [], [])
         db.session.commit()
     assert _fingerprint(app, draft)[1] != before
     assert _upload(c, draft, exported, app=app).status_code == 302
     assert _fingerprint(app, draft)[1] == before
     with app.app_context():
-        notes = [g["note"] for g in tables.rule_rows(_table(draft), "grade")]
+        notes = [g["note"] for g in content.rule_rows(_table(draft), "grade")]
     assert notes[0] == {"en": "=not a formula", "de": "Erste Klasse", "ar": "الصف الأول"}
     assert notes[1] == {"en": 'Comma, and "quotes"'}
 
@@ -284,12 +286,12 @@ def test_exported_published_table_reimports_to_its_published_hash(app, login_as,
     c = login_as("ministry_official")
     exported = login_as("guardian").get(f"/reference/tables/{ref.tables['sy_nw']}/export.csv")
     with app.app_context():
-        tables.replace_rules(_table(draft), _user("ministry@test.example"), [], [], [])
+        drafting.replace_rules(_table(draft), _user("ministry@test.example"), [], [], [])
         db.session.commit()
     assert _upload(c, draft, exported.data, app=app).status_code == 302
     with app.app_context():
         published = _table(ref.tables["sy_nw"]).content_hash
-        assert tables.content_hash(_table(draft)) == published
+        assert content.content_hash(_table(draft)) == published
 
 
 # --- import: every error at once, nothing written --------------------------------------------

@@ -35,7 +35,6 @@ Numbers (best, pass) are written as they are.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gc
 import io
@@ -45,10 +44,24 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from portal.auth.models import User
+from portal.common.csv_files import CsvImportError, CsvProblem, decode
 from portal.common.csv_safety import defuse, restore
-from portal.curricula import tables
+from portal.curricula.equivalency.domain.rules import (
+    RULE_KINDS,
+    GradeRuleInput,
+    MarkRuleInput,
+    RuleProblem,
+    SubjectMappingInput,
+    format_conditions,
+    parse_conditions,
+)
+from portal.curricula.equivalency.domain.validation import check_rules
+from portal.curricula.equivalency.services.content import rule_rows
+from portal.curricula.equivalency.services.drafting import replace_rules
+from portal.curricula.equivalency.services.lifecycle import TABLES, TableError, codes_of
 from portal.curricula.models import EquivalencyTable
 from portal.i18n.domain import LOCALE_CODES
+from portal.versioning.services import require_draft
 
 MAX_BYTES = 10 * 1000 * 1000
 MAX_ROWS = 100_000
@@ -70,7 +83,7 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = tuple(c for c in NOTE_COLUMNS if c not in REQUIRED_COLUMNS)
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-RECORD_TYPES = tables.RULE_KINDS
+RECORD_TYPES = RULE_KINDS
 NUMERIC_COLUMNS = frozenset({"best", "pass"})
 # Which columns each record type may fill; every other cell of the row must be empty.
 APPLIES = {
@@ -79,36 +92,14 @@ APPLIES = {
     "mark": frozenset({"origin", "destination", "method", "rounding", "best", "pass"}),
 }
 
-# What a spreadsheet treats as a formula (OWASP CSV injection; Primero's trigger set).
-_BAD_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
-
-
-@dataclass(frozen=True)
-class CsvProblem:
-    """One problem of a file: row number (header = 1; 0 = the whole file), column, reason."""
-
-    row: int
-    column: str | None
-    code: str
-    params: dict = field(default_factory=dict)
-
-
-class CsvImportError(ValueError):
-    """The file was refused; ``problems`` lists every reason, ``truncated`` any left out."""
-
-    def __init__(self, problems: Sequence[CsvProblem], truncated: int = 0):
-        super().__init__("csv_import_refused")
-        self.problems = sorted(problems, key=lambda p: (p.row, p.column or ""))
-        self.truncated = truncated
-
 
 @dataclass
 class ParsedRules:
     """Rules read from a file, with the row each came from, and the problems found."""
 
-    grade_rules: list[tables.GradeRuleInput] = field(default_factory=list)
-    subject_mappings: list[tables.SubjectMappingInput] = field(default_factory=list)
-    mark_rules: list[tables.MarkRuleInput] = field(default_factory=list)
+    grade_rules: list[GradeRuleInput] = field(default_factory=list)
+    subject_mappings: list[SubjectMappingInput] = field(default_factory=list)
+    mark_rules: list[MarkRuleInput] = field(default_factory=list)
     rows: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in RECORD_TYPES})
     problems: list[CsvProblem] = field(default_factory=list)
     last_row: int = 0  # the number of the last record read (the header is 1)
@@ -124,18 +115,18 @@ def _notes(note: dict | None) -> dict[str, str]:
 def export_rows(table: EquivalencyTable) -> list[dict[str, str]]:
     """Return the table's rules as CSV records keyed by column name (not yet neutralised)."""
     records = []
-    for r in tables.rule_rows(table, "grade"):
+    for r in rule_rows(table, "grade"):
         records.append(
             {
                 "record_type": "grade",
                 "origin": r["origin_grade"],
                 "destination": r["dest_grade"],
                 "relation": r["relation"],
-                "conditions": tables.format_conditions(r["conditions"] or {}),
+                "conditions": format_conditions(r["conditions"] or {}),
                 **_notes(r["note"]),
             }
         )
-    for m in tables.rule_rows(table, "subject"):
+    for m in rule_rows(table, "subject"):
         records.append(
             {
                 "record_type": "subject",
@@ -144,7 +135,7 @@ def export_rows(table: EquivalencyTable) -> list[dict[str, str]]:
                 **_notes(m["note"]),
             }
         )
-    for m in tables.rule_rows(table, "mark"):
+    for m in rule_rows(table, "mark"):
         records.append(
             {
                 "record_type": "mark",
@@ -176,21 +167,6 @@ def _cell(column: str, value: str) -> str:
 
 
 # --- import ----------------------------------------------------------------------------------
-
-
-def decode(raw: bytes) -> str:
-    """Return the text of a UTF-8 file (BOM allowed), or raise CsvImportError."""
-    if len(raw) > MAX_BYTES:
-        raise CsvImportError([CsvProblem(0, None, "too_large", {"max_mb": MAX_BYTES // 10**6})])
-    if raw.startswith(_BAD_BOMS) or b"\x00" in raw:
-        raise CsvImportError([CsvProblem(0, None, "not_utf8")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CsvImportError([CsvProblem(0, None, "not_utf8")]) from None
-    if not text.strip():
-        raise CsvImportError([CsvProblem(0, None, "empty")])
-    return text
 
 
 def _check_header(header: list[str]) -> list[CsvProblem]:
@@ -262,7 +238,7 @@ def _read_row(parsed: ParsedRules, row_no: int, cells: list[str], layout: _Layou
         return
     if kind == "mark":
         parsed.mark_rules.append(
-            tables.MarkRuleInput(
+            MarkRuleInput(
                 cells[layout.origin],
                 cells[layout.method],
                 cells[layout.rounding],
@@ -275,18 +251,18 @@ def _read_row(parsed: ParsedRules, row_no: int, cells: list[str], layout: _Layou
         note = {locale: cells[i] for locale, i in layout.notes if cells[i]}
         if kind == "subject":
             parsed.subject_mappings.append(
-                tables.SubjectMappingInput(cells[layout.origin], cells[layout.destination], note)
+                SubjectMappingInput(cells[layout.origin], cells[layout.destination], note)
             )
         else:
             try:
-                conditions = tables.parse_conditions(cells[layout.conditions])
+                conditions = parse_conditions(cells[layout.conditions])
             except ValueError as err:
                 parsed.problems.append(
                     CsvProblem(row_no, "conditions", "invalid_conditions", {"value": str(err)[:80]})
                 )
                 return
             parsed.grade_rules.append(
-                tables.GradeRuleInput(
+                GradeRuleInput(
                     cells[layout.origin],
                     cells[layout.destination],
                     cells[layout.relation],
@@ -343,7 +319,7 @@ def read_rules(text: str) -> ParsedRules:
     return parsed
 
 
-def _rule_problems(parsed: ParsedRules, problems: Sequence[tables.RuleProblem]) -> list:
+def _rule_problems(parsed: ParsedRules, problems: Sequence[RuleProblem]) -> list:
     out = []
     for p in problems:
         rows = parsed.rows[p.kind]
@@ -364,19 +340,20 @@ def import_csv(
     table: EquivalencyTable, official: User, raw: bytes, *, expected_lock_version: int | None
 ) -> dict[str, int]:
     """Replace a draft's rules with a file's, all or nothing; return the counts per kind."""
-    tables.require_draft(table, official, expected_lock_version)
+    require_draft(TABLES, table, official, expected_lock_version)
     with _cyclic_gc_paused():
-        parsed = read_rules(decode(raw))
+        parsed = read_rules(decode(raw, MAX_BYTES))
         rules = (parsed.grade_rules, parsed.subject_mappings, parsed.mark_rules)
         if parsed.problems:
             # Report what is wrong with the well-formed rows too, so that one pass fixes all.
-            _rows, problems = tables.check_rules(table.origin, table.destination, *rules)
+            origin, destination = codes_of(table.origin), codes_of(table.destination)
+            _rows, problems = check_rules(origin, destination, *rules)
             raise _refuse(parsed.problems + _rule_problems(parsed, problems))
         try:
-            return tables.replace_rules(
+            return replace_rules(
                 table, official, *rules, expected_lock_version=expected_lock_version, via="csv"
             )
-        except tables.TableError as err:
+        except TableError as err:
             if err.code != "invalid_rules":
                 raise
             raise _refuse(_rule_problems(parsed, err.problems)) from None

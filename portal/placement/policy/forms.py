@@ -1,4 +1,4 @@
-"""Forms for placement policies: every §6.3 parameter as a typed field, and the action buttons."""
+"""The placement-policy form: every §6.3 parameter as a typed field, with its status."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import HiddenInput
 
 from portal.core.forms import choices
 from portal.placement.messages import EVIDENCE
 from portal.placement.model import PROFICIENCY_ORDER
-from portal.placement.policies import COUNT_MAX, PARAMETER_KEYS, STATUSES
+from portal.placement.policy.domain import COUNT_MAX, PARAMETER_KEYS, STATUSES
+from portal.versioning.forms import LockVersion
 
 MONTH_DAY = Regexp(r"^\d{2}-\d{2}$", message=_l("Write month and day as MM-DD, e.g. 09-30."))
 AGE_REFERENCES = [
@@ -46,21 +46,6 @@ LEVELS = [(level, level) for level in PROFICIENCY_ORDER if level != "L1"]
 
 def _count(label, low: int = 0, high: int = COUNT_MAX) -> IntegerField:
     return IntegerField(label, validators=[InputRequired(), NumberRange(min=low, max=high)])
-
-
-class LockVersion(IntegerField):
-    """The policy version the form was built from (optimistic locking)."""
-
-    widget = HiddenInput()
-
-    def __init__(self, **kwargs):
-        super().__init__(validators=[InputRequired()], **kwargs)
-
-
-class ActionForm(FlaskForm):
-    """Publish, retire, new version: a button with the version the official looked at."""
-
-    lock_version = LockVersion()
 
 
 class PolicyForm(FlaskForm):

@@ -1,0 +1,1 @@
+"""Pure logic of equivalency tables (stdlib and other pure modules only)."""

@@ -1,0 +1,1 @@
+"""Services of equivalency tables: they load and save models, flush, and never commit."""

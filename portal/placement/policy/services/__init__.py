@@ -1,0 +1,1 @@
+"""Services of placement policies: they load and save models, flush, and never commit."""
